@@ -1,0 +1,367 @@
+"""``check``: run a learner's function on a task's cases and diagnose what differs."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import time
+
+import numpy as np
+
+from checker import registry
+from checker.compare import Comparison, Dims, allclose, diagnose_scalars, excerpt, is_number, _float
+from checker.findings import Finding
+from checker.i18n import Text
+from checker.report import Report
+from checker.runner import count_learner_lines, run_learner
+from checker.spec import PRACTICE_SEED, Case, Task
+
+_history: list[Report] = []
+
+
+def session_reports() -> list[Report]:
+    """Every report produced in this Python session, oldest first."""
+    return list(_history)
+
+
+def _resolve_task(task_id) -> Task:
+    if not isinstance(task_id, str):
+        raise ValueError(f"check() expects a task id such as 'warmup.center' as its first argument, got {task_id!r}")
+    try:
+        return registry.get(task_id)
+    except KeyError:
+        pass
+    known = registry.task_ids()
+    close = difflib.get_close_matches(task_id, known, n=5, cutoff=0.5)
+    close += [t for t in known if t.split(".")[-1] == task_id.split(".")[-1] and t not in close]
+    suggestion = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise KeyError(f"unknown task id {task_id!r}.{suggestion} checker.tasks() lists all {len(known)} tasks.")
+
+
+def _validate_callable(task_id, fn):
+    if callable(fn):
+        return
+    extra = ""
+    if fn is None or isinstance(fn, (np.ndarray, int, float, tuple, list, dict)):
+        extra = " It looks like a result: pass the function itself, check(task, my_function), not my_function(...)."
+    raise ValueError(f"check({task_id!r}, ...) needs your function, got {type(fn).__name__} instead.{extra}")
+
+
+_reference_cache: dict = {}
+
+
+def _expected(task: Task, seed: int, cases: list[Case]) -> list:
+    key = (task.id, id(task), seed)
+    if key not in _reference_cache:
+        _reference_cache[key] = [task.call(task.reference, case)[0] for case in cases]
+    return _reference_cache[key]
+
+
+def _differs(before, after) -> int:
+    """Number of entries of an array argument that the learner changed."""
+    if not isinstance(before, np.ndarray) or not isinstance(after, np.ndarray):
+        return 0
+    if before.shape != after.shape or before.dtype != after.dtype:
+        return int(before.size or 1)
+    if before.dtype.kind == "f":
+        same = np.isclose(after, before, rtol=1e-12, atol=0.0, equal_nan=True)
+    else:
+        same = after == before
+    return int(np.size(same) - np.count_nonzero(same))
+
+
+class _CaseRun:
+    """Everything the engine learns from one case."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        self.findings: list[Finding] = []
+        self.passed = False
+        self.stop = False  # no point running further cases (time-out)
+
+
+class Checker:
+    def __init__(self, task: Task, fn, seed: int, time_limit: float | None):
+        self.task, self.fn, self.seed = task, fn, seed
+        self.time_limit = task.time_limit if time_limit is None else time_limit
+        self.learner_seconds = 0.0
+
+    # -- calling the learner
+    def _run(self, case: Case):
+        def call():
+            return self.task.call(self.fn, case)
+
+        outcome = run_learner(call, self.time_limit)
+        self.learner_seconds += outcome.seconds
+        return outcome
+
+    def _error_finding(self, outcome, case) -> Finding:
+        error = outcome.error
+        if outcome.timed_out:
+            return Finding("timeout", Text("timeout", limit=f"{self.time_limit:g}"), Text("hint.timeout"), cases=[case.label])
+        if isinstance(error, NotImplementedError):
+            return Finding("not_implemented", Text("not_implemented"), Text("hint.not_implemented"), cases=[case.label])
+        message = str(error).strip() or "(no message)"
+        detail = "\n".join(outcome.learner_traceback) or None
+        hint = self.task.hints.get("exception", Text("hint.exception"))
+        return Finding("exception", Text("exception", type=type(error).__name__, message=message), hint,
+                       cases=[case.label], detail=detail)
+
+    # -- one case
+    def run_case(self, case: Case, expected, scalar_pairs: dict) -> _CaseRun:
+        run = _CaseRun(case)
+        outcome = self._run(case)
+        if outcome.printed_lines > 20 or len(outcome.printed_text) >= 2000:
+            first = outcome.printed_text.strip().splitlines()[:3]
+            run.findings.append(Finding("printed_output", Text("printed_output", lines=outcome.printed_lines),
+                                        cases=[case.label], detail="\n".join(first)))
+        if outcome.reference_calls:
+            run.findings.append(Finding("uses_reference", Text("uses_reference", name=outcome.reference_calls[0]),
+                                        Text("hint.uses_reference"), cases=[case.label]))
+            return run
+        if outcome.error is not None:
+            run.findings.append(self._error_finding(outcome, case))
+            run.stop = outcome.timed_out
+            return run
+        result, args_after, kwargs_after = outcome.result
+        if result is None and expected is not None:
+            run.findings.append(Finding("returned_none", Text("returned_none"), Text("hint.returned_none"), cases=[case.label]))
+            return run
+
+        named = case.named_arguments(self.task.reference)
+        dims = Dims(named)
+        comparison = Comparison(self.task, dims)
+        got_parts = self.task.split_outputs(result)
+        expected_parts = self.task.split_outputs(expected)
+        findings: list[Finding] = []
+        if got_parts is None:
+            findings.append(Finding("wrong_type", Text("wrong_type.sequence", name=Text("word.return_value"),
+                                                       n=len(self.task.outputs), got=_type_of(result)),
+                                    Text("hint.wrong_type.outputs", names=", ".join(self.task.outputs)),
+                                    expected=excerpt(expected), got=excerpt(result)))
+        else:
+            for name, e in expected_parts.items():
+                found = comparison.compare(name, e, got_parts[name])
+                findings += found
+                if is_number(e) and is_number(got_parts[name]):
+                    scalar_pairs.setdefault(name, []).append((e, got_parts[name], dims, not found, case.label))
+            findings = self._regularization(case, got_parts, expected_parts, findings)
+            findings = self._known_mistakes(case, got_parts, findings)
+            findings += self._gradients(case, got_parts)
+        findings += self._mutations(case, args_after, kwargs_after)
+        for finding in findings:
+            finding.cases = [case.label]
+        run.findings += findings
+        run.passed = not any(f.failing for f in findings)
+        return run
+
+    # -- task-declared diagnoses
+    def _regularization(self, case, got_parts, expected_parts, findings):
+        arg = self.task.regularization
+        failing = {f.output for f in findings if f.code in ("mismatch", "scale", "offset", "sign")}
+        if not arg or not failing:
+            return findings
+        strength = case.named_arguments(self.task.reference).get(arg)
+        if not strength:
+            return findings
+        without = self.task.split_outputs(self.task.call(self.task.reference, case.replace(self.task.reference, arg, 0.0))[0])
+        replaced = {}
+        for name in failing:
+            e, g, e0 = (np.asarray(_float(np.asarray(v))) for v in (expected_parts[name], got_parts[name], without[name]))
+            if g.shape != e.shape:
+                continue
+            rtol, atol = self.task.tolerance(name)
+            if allclose(e0, g, rtol, atol):
+                replaced[name] = Finding("missing_regularization", Text("missing_regularization", name=name, arg=arg),
+                                         self.task.hints.get("missing_regularization", Text("hint.missing_regularization")), output=name)
+                continue
+            term, got_term = e - e0, g - e0
+            denominator = float(np.sum(term * term))
+            if denominator > 0:
+                factor = float(np.sum(got_term * term)) / denominator
+                if abs(factor - 1) > 1e-6 and allclose(e0 + factor * term, g, rtol, atol):
+                    replaced[name] = Finding("regularization_scale", Text("regularization_scale", name=name, factor=f"{factor:.6g}"),
+                                             self.task.hints.get("regularization_scale", Text("hint.regularization_scale")), output=name)
+        return [replaced.get(f.output, f) if f.output in replaced else f for f in findings]
+
+    def _known_mistakes(self, case, got_parts, findings):
+        failing = [f for f in findings if f.failing and f.code not in ("wrong_type", "shape", "non_finite")]
+        if not self.task.mistakes or not failing:
+            return findings
+        for mistake in self.task.mistakes:
+            try:
+                wrong = self.task.split_outputs(self.task.call(mistake.implementation, case)[0])
+            except Exception:
+                continue
+            names = {f.output for f in failing}
+            if wrong and all(
+                np.shape(wrong[n]) == np.shape(got_parts[n])
+                and allclose(_float(np.asarray(wrong[n])), _float(np.asarray(got_parts[n])), *self.task.tolerance(n))
+                for n in names
+            ):
+                keep = [f for f in findings if f not in failing]
+                return keep + [Finding("known_mistake", Text("known_mistake", name=", ".join(sorted(names)), mistake=mistake.name),
+                                       mistake.hint, output=sorted(names)[0])]
+        return findings
+
+    def _gradients(self, case, got_parts) -> list[Finding]:
+        found = []
+        for spec in self.task.gradients:
+            named = case.named_arguments(self.task.reference)
+            x = named.get(spec.wrt)
+            analytic = got_parts.get(spec.grad)
+            if not (isinstance(x, np.ndarray) and isinstance(analytic, np.ndarray) and analytic.shape == x.shape):
+                continue
+            if not is_number(got_parts.get(spec.loss)):
+                continue
+            rng = np.random.default_rng(self.seed)
+            count = min(spec.max_entries, x.size)
+            picks = [np.unravel_index(i, x.shape) for i in rng.choice(x.size, size=count, replace=False)]
+            h = 1e-5
+            numeric, analytic_values = [], []
+
+            def loss_at(value):
+                trial = case.replace(self.task.reference, spec.wrt, value)
+                return float(self.task.split_outputs(self.task.call(self.fn, trial)[0])[spec.loss])
+
+            def numerical():
+                for index in picks:
+                    plus, minus = x.astype(np.float64).copy(), x.astype(np.float64).copy()
+                    plus[index] += h
+                    minus[index] -= h
+                    numeric.append((loss_at(plus) - loss_at(minus)) / (2 * h))
+                    analytic_values.append(float(analytic[index]))
+
+            outcome = run_learner(numerical, self.time_limit)
+            self.learner_seconds += outcome.seconds
+            if outcome.error is not None:
+                continue
+            a, n = np.array(analytic_values), np.array(numeric)
+            denominator = np.linalg.norm(a) + np.linalg.norm(n)
+            error = 0.0 if denominator == 0 else float(np.linalg.norm(a - n) / denominator)
+            if error > spec.tolerance:
+                found.append(Finding("gradient", Text("gradient", grad=spec.grad, loss=spec.loss, wrt=spec.wrt,
+                                                      error=f"{error:.2e}", tol=f"{spec.tolerance:.0e}"),
+                                     self.task.hints.get("gradient", Text("hint.gradient")), output=spec.grad))
+        return found
+
+    def _mutations(self, case, args_after, kwargs_after) -> list[Finding]:
+        found = []
+        fn = self.task.reference
+        before = case.named_arguments(fn)
+        after = Case(case.label, *args_after, **kwargs_after).named_arguments(fn)
+        for name, original in before.items():
+            if name in self.task.in_out:
+                continue
+            changed = _differs(original, after.get(name))
+            if changed:
+                found.append(Finding("mutates_input", Text("mutates_input", arg=name, count=changed),
+                                     self.task.hints.get("mutates_input", Text("hint.mutates_input")), output=name))
+        return found
+
+    # -- loops
+    def loop_check(self) -> Finding | None:
+        small, large = self.task.loop_free(np.random.default_rng(self.seed))
+        counts = []
+        for case in (small, large):
+            lines, outcome = count_learner_lines(lambda: self.task.call(self.fn, case), self.time_limit)
+            self.learner_seconds += outcome.seconds
+            if outcome.error is not None and not outcome.timed_out:
+                return None
+            counts.append((sum(v for k, v in lines.items() if len(k) == 2), lines, outcome))
+        (n_small, _, _), (n_large, lines_large, outcome_large) = counts
+        if outcome_large.timed_out or (n_large >= 1.5 * n_small and n_large - n_small >= 20):
+            start = time.perf_counter()
+            self.task.call(self.task.reference, large)
+            reference_seconds = max(time.perf_counter() - start, 1e-6)
+            busiest = max((k for k in lines_large if len(k) == 2), key=lambda k: lines_large[k], default=None)
+            line = f"line {busiest[1]} ({lines_large[busiest]}x)" if busiest else "?"
+            return Finding("not_vectorized", Text("not_vectorized", small=n_small, large=n_large, line=line,
+                                                  ratio=f"{outcome_large.seconds / reference_seconds:.0f}"),
+                           self.task.hints.get("not_vectorized", Text("hint.not_vectorized")), cases=[large.label])
+        return None
+
+
+def _type_of(value) -> str:
+    from checker.compare import type_words
+
+    return type_words(value)
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    merged: dict = {}
+    for finding in findings:
+        key = finding.key()
+        if key in merged:
+            for label in finding.cases:
+                if label not in merged[key].cases:
+                    merged[key].cases.append(label)
+        else:
+            merged[key] = finding
+    return list(merged.values())
+
+
+def check(task_id: str, fn, *, seed: int | None = None, time_limit: float | None = None) -> Report:
+    """Check the learner's ``fn`` against task ``task_id``; returns a ``Report``.
+
+    Never raises because ``fn`` is wrong: exceptions, ``None``, wrong types and
+    time-outs become findings. Raises ``KeyError`` for an unknown task id and
+    ``ValueError`` when ``fn`` is not callable.
+    """
+    task = task_id if isinstance(task_id, Task) else _resolve_task(task_id)
+    _validate_callable(task.id, fn)
+    return run_check(task, fn, seed=seed, time_limit=time_limit)
+
+
+def run_check(task: Task, fn, *, seed: int | None = None, time_limit: float | None = None) -> Report:
+    """``check`` for a ``Task`` object (ad-hoc tasks and the grader)."""
+    started = time.perf_counter()
+    seed = PRACTICE_SEED if seed is None else int(seed)
+    cases = task.make_cases(seed)
+    expected = _expected(task, seed, cases)
+    checker = Checker(task, fn, seed, time_limit)
+    findings: list[Finding] = []
+    passed = 0
+    scalar_pairs: dict = {}
+    stopped = False
+    for case, want in zip(cases, expected):
+        if stopped:
+            break
+        run = checker.run_case(case, want, scalar_pairs)
+        findings += run.findings
+        passed += run.passed
+        stopped = run.stop
+    for name, pairs in scalar_pairs.items():
+        across = diagnose_scalars(name, pairs, task.hints)
+        if across is not None:
+            findings = [f for f in findings if not (f.output == name and f.code == "mismatch")] + [across]
+    if task.loop_free is not None and not stopped and not any(
+        f.code in ("not_implemented", "exception", "timeout", "returned_none") for f in findings
+    ):
+        loops = checker.loop_check()
+        if loops is not None:
+            findings.append(loops)
+    findings = _merge(findings)
+    any_failing = any(f.failing for f in findings)
+    if passed == len(cases) and not any_failing:
+        findings.insert(0, Finding("ok", Text("ok", total=len(cases))))
+    score = passed / len(cases) if cases else 0.0
+    if any(f.code == "not_vectorized" for f in findings):
+        score = min(score, 0.5)
+    report = Report(task, passed=not any_failing and passed == len(cases), score=score, findings=findings,
+                    cases_passed=passed, cases_total=len(cases),
+                    seconds=time.perf_counter() - started, learner_seconds=checker.learner_seconds)
+    _history.append(report)
+    if not report.passed and os.environ.get("NBGRADER_EXECUTION"):
+        # nbgrader gives no points to a test cell that writes to stderr
+        print(report.text(), file=sys.stderr)
+    return report
+
+
+def tasks() -> list[str]:
+    """Every task id, in course order."""
+    return registry.task_ids()
+
+
+__all__ = ["check", "tasks", "session_reports"]
