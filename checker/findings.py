@@ -31,11 +31,10 @@ CODES = {
     "mutates_input": ("the function changed one of its input arrays in place", "函数原地修改了输入数组"),
     "not_vectorized": ("a task that must be loop-free runs Python-level loops whose work grows with the data", "要求无循环的任务中，Python 循环的次数随数据规模增长"),
     "printed_output": ("note only: the function printed a lot (hidden from the report)", "仅提示：函数打印了大量内容（报告中已隐藏）"),
-    "note": ("note only: something worth knowing that does not fail the check", "仅提示：值得注意但不影响通过的信息"),
 }
 
 # Codes that never fail a check on their own.
-NOTE_CODES = {"ok", "printed_output", "note"}
+NOTE_CODES = {"ok", "printed_output"}
 
 
 def describe(code: str, lang: str | None = None) -> str:

@@ -67,7 +67,8 @@ class GradcheckResult:
         line = Text("gradcheck.result", error=f"{self.relative_error:.2e}", verdict=Text(f"gradcheck.{self.verdict}")).render(lang)
         if self.verdict != "great" and self.worst_index is not None:
             i = self.worst_index
-            line += "\n" + Text("gradcheck.worst", index=list(int(k) for k in i), analytic=f"{float(self.analytic[i]):.6g}",
+            index = "[" + ", ".join(str(int(k)) for k in i) + "]"  # a string: a list parameter would render as a list of messages
+            line += "\n" + Text("gradcheck.worst", index=index, analytic=f"{float(self.analytic[i]):.6g}",
                                 numerical=f"{float(self.numerical[i]):.6g}").render(lang)
         return line
 

@@ -83,6 +83,6 @@ def render(value, lang: str | None = None) -> str:
     if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
         return value[LANGUAGES.index(lang)]
     if isinstance(value, list):
-        sep = "；" if lang == "zh" else "; "
+        sep = "、" if lang == "zh" else ", "
         return sep.join(render(v, lang) for v in value)
     return str(value)

@@ -79,7 +79,8 @@ class Report:
         colour, background, mark = ("#2e7d32", "#f1f8e9", "✔") if self.passed else ("#c62828", "#fdecea", "✘")
         esc = html.escape
         parts = [
-            f'<div class="checker-report" data-passed="{str(self.passed).lower()}" '
+            f'<div class="checker-report" data-task="{esc(self.task_id)}" data-passed="{str(self.passed).lower()}" '
+            f'data-codes="{esc(" ".join(self.codes))}" '
             f'style="border-left:6px solid {colour};background:{background};padding:8px 12px;'
             f'margin:4px 0;font-family:system-ui,sans-serif;font-size:13px;line-height:1.45">',
             f'<div style="font-weight:600;color:{colour}">{mark} {esc(self._headline(lang))}</div>',

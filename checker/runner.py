@@ -76,7 +76,10 @@ def learner_running():
 # --------------------------------------------------------------------------- time limit
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
-    """Interrupt the block after ``seconds`` (main thread on POSIX; elsewhere unlimited)."""
+    """Interrupt the block after ``seconds`` (main thread on POSIX; elsewhere unlimited).
+
+    An alarm that was already set (a grader's or pytest-timeout's) is put back afterwards,
+    less the time the block took."""
     usable = (
         seconds
         and hasattr(signal, "setitimer")
@@ -90,12 +93,15 @@ def time_limit(seconds: float | None):
         raise CaseTimeout(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3), interval)
 
 
 # --------------------------------------------------------------------------- captured prints
@@ -139,14 +145,32 @@ class Outcome:
 
 
 def learner_frames(tb) -> list[str]:
-    """Format only the frames of a traceback that are in the learner's own code."""
-    lines = []
+    """Format only the frames of a traceback that are in the learner's own code.
+
+    As in Python's own tracebacks, a frame repeated by runaway recursion is shown three
+    times and then counted."""
+    lines, previous, same = [], None, 0
+
+    def repeated():
+        if same > 3:
+            lines.append(f"  [Previous line repeated {same - 3} more times]")
+
     for frame in traceback.extract_tb(tb):
-        if is_learner_file(frame.filename):
-            where = "a notebook cell" if frame.filename.startswith(("<ipython", "/tmp/ipykernel")) else frame.filename
-            lines.append(f'  {where}, line {frame.lineno}, in {frame.name}')
-            if frame.line:
-                lines.append(f"    {frame.line.strip()}")
+        if not is_learner_file(frame.filename):
+            continue
+        key = (frame.filename, frame.lineno, frame.name)
+        if key == previous:
+            same += 1
+        else:
+            repeated()
+            previous, same = key, 1
+        if same > 3:
+            continue
+        where = "a notebook cell" if frame.filename.startswith(("<ipython", "/tmp/ipykernel")) else frame.filename
+        lines.append(f'  {where}, line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    repeated()
     return lines
 
 
@@ -163,7 +187,9 @@ def run_learner(call, limit: float | None) -> Outcome:
                 outcome.result = call()
     except CaseTimeout as exc:
         outcome.error, outcome.timed_out = exc, True
-    except (Exception, SystemExit, RecursionError) as exc:  # the learner's error, reported as a finding
+    except KeyboardInterrupt:  # the person at the keyboard stopped it: not the learner's error
+        raise
+    except BaseException as exc:  # the learner's error (SystemExit included), reported as a finding
         outcome.error = exc
         outcome.learner_traceback = learner_frames(exc.__traceback__)
     finally:

@@ -1,8 +1,7 @@
-"""Execute notebooks with a real kernel and read back what the checker reported."""
+"""Execute notebooks with a real kernel and read what each check cell reported."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -10,17 +9,8 @@ from pathlib import Path
 import nbclient
 import nbformat
 
-REPORT_MARKER = "CHECKER-REPORTS:"
 CHECK_CALL = re.compile(r"""check\(\s*["']([a-z0-9_]+\.[A-Za-z0-9_]+)["']""")
-
-_PROBE = f"""
-import json as _json
-import checker.engine as _engine
-print({REPORT_MARKER!r} + _json.dumps([
-    {{"task": r.task_id, "passed": r.passed, "score": r.score, "codes": r.codes}}
-    for r in _engine.session_reports()
-]))
-"""
+REPORT_TAG = re.compile(r'<div class="checker-report" data-task="([^"]*)" data-passed="(true|false)" data-codes="([^"]*)"')
 
 
 def graded_checks(nb) -> dict[str, str]:
@@ -35,12 +25,32 @@ def graded_checks(nb) -> dict[str, str]:
     return found
 
 
+def cell_reports(cell) -> list[dict]:
+    """The checker reports a cell displayed, read from its HTML outputs."""
+    reports = []
+    for output in cell.get("outputs", []):
+        html = output.get("data", {}).get("text/html", "")
+        for task, passed, codes in REPORT_TAG.findall(html):
+            reports.append({"task": task, "passed": passed == "true", "codes": codes.split()})
+    return reports
+
+
+def graded_reports(nb) -> dict[str, dict]:
+    """grade_id -> the report shown by that graded check cell."""
+    found = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        reports = cell_reports(cell) if cell.cell_type == "code" else []
+        if grade_id and reports:
+            found[grade_id] = reports[-1]
+    return found
+
+
 def execute(path: Path, cwd: Path, timeout: int = 300, env: dict | None = None):
-    """Run every cell; returns (executed notebook, reports by task id, seconds).
+    """Run every cell; returns (executed notebook, seconds).
 
     Raises nbclient's CellExecutionError on an uncaught error in any cell."""
     nb = nbformat.read(str(path), as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
@@ -48,10 +58,4 @@ def execute(path: Path, cwd: Path, timeout: int = 300, env: dict | None = None):
         client.execute(env=env)  # passed on to the kernel's process
     else:
         client.execute()
-    seconds = time.perf_counter() - start
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
-    line = next(l for l in text.splitlines() if l.startswith(REPORT_MARKER))
-    reports = {}
-    for entry in json.loads(line[len(REPORT_MARKER):]):
-        reports.setdefault(entry["task"], []).append(entry)
-    return nb, reports, seconds
+    return nb, time.perf_counter() - start

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from checker.course import PROJECT_ROOT, assignments, release
-from notebook_tools import execute, graded_checks
+from notebook_tools import execute, graded_checks, graded_reports
 
 NOTEBOOKS = assignments()
 SOURCE = PROJECT_ROOT / "notebooks"
@@ -25,12 +25,14 @@ def test_source_notebook_passes_every_check(name, tmp_path):
     path = SOURCE / name / f"{name}.ipynb"
     graded = graded_checks(nbformat.read(str(path), as_version=4))
     assert graded, f"{name} has no graded check cells"
-    _, reports, seconds = execute(path, cwd=path.parent)
+    executed, seconds = execute(path, cwd=path.parent)
     print(f"{name}: source notebook executed in {seconds:.1f} s")
+    reports = graded_reports(executed)
     for grade_id, task_id in graded.items():
-        assert task_id in reports, f"{grade_id}: check({task_id!r}, ...) produced no report"
-        last = reports[task_id][-1]
-        assert last["passed"], f"{name} {grade_id}: check({task_id!r}) did not pass with the solution: {last['codes']}"
+        assert grade_id in reports, f"{grade_id}: check({task_id!r}, ...) displayed no report"
+        report = reports[grade_id]
+        assert report["task"] == task_id, f"{grade_id} shows a report for {report['task']}, expected {task_id}"
+        assert report["passed"], f"{name} {grade_id}: check({task_id!r}) did not pass with the solution: {report['codes']}"
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +51,14 @@ def test_released_notebook_runs_and_reports_not_implemented(name, released, tmp_
     assert "raise NotImplementedError()" in text
     workdir = tmp_path / name
     shutil.copytree(released / name, workdir)
-    _, reports, seconds = execute(workdir / f"{name}.ipynb", cwd=workdir)
+    executed, seconds = execute(workdir / f"{name}.ipynb", cwd=workdir)
     print(f"{name}: released notebook executed in {seconds:.1f} s")
     graded = graded_checks(nb)
     assert graded, f"{name}: the release lost its graded check cells"
+    reports = graded_reports(executed)
     for grade_id, task_id in graded.items():
-        codes = reports[task_id][-1]["codes"]
+        assert grade_id in reports, f"{grade_id}: check({task_id!r}, ...) displayed no report"
+        codes = reports[grade_id]["codes"]
         assert codes == ["not_implemented"], f"{name} {grade_id}: expected only not_implemented, got {codes}"
 
 

@@ -26,10 +26,10 @@ def normalize_rows_cases(rng):
 
 
 def one_hot_cases(rng):
-    yield Case(("labels [2, 0, 1, 2], 4 classes (class 3 absent)", "标签 [2, 0, 1, 2]，4 类（没有第 3 类）"), np.array([2, 0, 1, 2]), 4)
+    yield Case(("labels [2, 0, 1, 2], 5 classes (classes 3 and 4 absent)", "标签 [2, 0, 1, 2]，5 类（没有第 3、4 类）"), np.array([2, 0, 1, 2]), 5)
     yield Case(("one label", "只有一个标签"), np.array([1]), 3)
     yield Case(("9 random labels, 5 classes", "9 个随机标签，5 类"), rng.integers(0, 5, size=9), 5)
-    yield Case(("3 labels, 3 classes (square result)", "3 个标签，3 类（结果是方阵）"), np.array([0, 2, 1]), 3)
+    yield Case(("3 labels, 3 classes (square result)", "3 个标签，3 类（结果是方阵）"), np.array([1, 2, 0]), 3)
 
 
 def squared_distances_cases(rng):
