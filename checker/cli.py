@@ -31,7 +31,7 @@ def _cmd_release(args) -> int:
 def _cmd_workspace(args) -> int:
     from checker.course import build_workspace
 
-    result = build_workspace(Path(args.dir))
+    result = build_workspace(Path(args.dir), build_root=Path(args.build_dir))
     print(result.summary())
     return 0
 
@@ -48,7 +48,7 @@ def _cmd_lab(args) -> int:
     from checker.course import build_workspace
 
     workspace = Path(args.dir)
-    print(build_workspace(workspace).summary())
+    print(build_workspace(workspace, build_root=Path(args.build_dir)).summary())
     command = jupyter_lab_command(workspace) + list(args.jupyter_args)
     print("Starting:", " ".join(command))
     os.execv(command[0], command)
@@ -80,10 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("workspace", help="create or update your workspace without overwriting your edits")
     p.add_argument("--dir", default=str(PROJECT_ROOT / "workspace"), help="workspace folder (default: workspace/)")
+    p.add_argument("--build-dir", default=str(PROJECT_ROOT / ".course-build"),
+                   help="where nbgrader builds the release first (default: .course-build/)")
     p.set_defaults(run=_cmd_workspace)
 
     p = commands.add_parser("lab", help="update the workspace, then open it in JupyterLab")
     p.add_argument("--dir", default=str(PROJECT_ROOT / "workspace"), help="workspace folder (default: workspace/)")
+    p.add_argument("--build-dir", default=str(PROJECT_ROOT / ".course-build"),
+                   help="where nbgrader builds the release first (default: .course-build/)")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab (after --)")
     p.set_defaults(run=_cmd_lab)
 

@@ -6,6 +6,7 @@ import difflib
 import os
 import sys
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -212,23 +213,23 @@ class Checker:
         for spec in self.task.gradients:
             named = case.named_arguments(self.task.reference)
             x = named.get(spec.wrt)
-            analytic = got_parts.get(spec.grad)
+            analytic = _pick(got_parts, spec.grad)
             if not (isinstance(x, np.ndarray) and isinstance(analytic, np.ndarray) and analytic.shape == x.shape):
                 continue
-            if not is_number(got_parts.get(spec.loss)):
+            if not is_number(_pick(got_parts, spec.loss)):
                 continue
             rng = np.random.default_rng(self.seed)
             count = min(spec.max_entries, x.size)
             picks = [np.unravel_index(i, x.shape) for i in rng.choice(x.size, size=count, replace=False)]
             # a float32 loss needs a larger step, and its numerical gradient is good to fewer digits
-            eps = _resolution(got_parts[spec.loss], analytic)
+            eps = _resolution(_pick(got_parts, spec.loss), analytic)
             h = 1e-5 if eps <= np.finfo(np.float64).eps else float(np.cbrt(eps))
             tolerance = max(spec.tolerance, 1e4 * eps)
             numeric, analytic_values, losses = [], [], [1.0]
 
             def loss_at(value):
                 trial = case.replace(self.task.reference, spec.wrt, value)
-                loss = float(self.task.split_outputs(self.task.call(self.fn, trial)[0])[spec.loss])
+                loss = float(_pick(self.task.split_outputs(self.task.call(self.fn, trial)[0]), spec.loss))
                 losses.append(abs(loss))
                 return loss
 
@@ -292,6 +293,16 @@ class Checker:
                                                   ratio=f"{outcome_large.seconds / reference_seconds:.0f}"),
                            self.task.hints.get("not_vectorized", Text("hint.not_vectorized")), cases=[large.label])
         return None
+
+
+def _pick(parts: dict, path: str):
+    """The output named ``path``; ``"grads.dw"`` is key ``"dw"`` of the output ``grads``."""
+    value = parts
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
 
 
 def _resolution(*values) -> float:

@@ -102,12 +102,12 @@ class Report:
                 parts.append(f'<pre style="margin:4px 0;background:#fff;padding:4px">{esc(finding.detail)}</pre>')
             if finding.expected is not None or finding.got is not None:
                 parts.append(
-                    '<table style="border-collapse:collapse;margin:4px 0"><tr>'
+                    '<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse;margin:4px 0;font-size:12px"><tr>'
                     f'<th style="text-align:left;padding:2px 8px">{esc(Text("label.expected").render(lang))}</th>'
                     f'<th style="text-align:left;padding:2px 8px">{esc(Text("label.got").render(lang))}</th></tr><tr>'
                     f'<td style="vertical-align:top;padding:2px 8px"><pre style="margin:0">{esc(finding.expected or "")}</pre></td>'
                     f'<td style="vertical-align:top;padding:2px 8px"><pre style="margin:0">{esc(finding.got or "")}</pre></td>'
-                    "</tr></table>"
+                    "</tr></table></div>"
                 )
             if finding.where:
                 parts.append(f'<div>{esc(Text("label.where").render(lang))}: <code>{esc(finding.where)}</code></div>')

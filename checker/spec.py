@@ -70,7 +70,9 @@ class Case:
 @dataclass
 class Gradient:
     """Check the analytic gradient output ``grad`` against the numerical gradient
-    of the learner's own scalar output ``loss`` with respect to argument ``wrt``."""
+    of the learner's own scalar output ``loss`` with respect to argument ``wrt``.
+
+    A dotted name reaches into a dict output: ``grad="grads.dw"``."""
 
     loss: str
     grad: str

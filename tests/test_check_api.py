@@ -338,3 +338,15 @@ def test_session_reports_keep_every_report():
     report = check("warmup.center", center)
     reports = session_reports()
     assert len(reports) == before + 1 and reports[-1] is report
+
+
+def test_under_nbgrader_a_failing_check_writes_to_stderr_so_the_test_cell_earns_no_points(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    check("warmup.center", lambda X: X - X.mean())
+    failing = capsys.readouterr()
+    assert "[FAIL] warmup.center" in failing.err and "offset" in failing.err, failing.err
+    check("warmup.center", lambda X: X - X.mean(axis=0))
+    assert capsys.readouterr().err == "", "a passing check must leave stderr empty (nbgrader would give 0 points)"
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    check("warmup.center", lambda X: X - X.mean())
+    assert capsys.readouterr().err == "", "outside nbgrader a failing check prints nothing to stderr"

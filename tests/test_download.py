@@ -403,3 +403,35 @@ def test_bad_md5_argument(tmp_path):
     for md5 in ("abc", "g" * 32, 12345):
         with pytest.raises(ValueError, match="md5"):
             download("cifar10", dest=tmp_path, md5=md5)
+
+
+# ----------------------------------------------------------------------------- the `course download` command
+
+
+def test_course_download_command_fetches_from_a_mirror(serve, tmp_path, monkeypatch, capsys):
+    from dataclasses import replace
+
+    from checker import cli, download as download_module
+
+    payload, _ = make_tar()
+    server = serve(payload)
+    real = download_module.SOURCES["cifar10"]
+    monkeypatch.setitem(download_module.SOURCES, "cifar10", replace(real, md5=md5_of(payload)))
+    status = cli.main(["download", "cifar10", "--dest", str(tmp_path), "--url", server.url, "--quiet"])
+    assert status == 0
+    assert f"cifar10 is ready in {tmp_path / FOLDER}" in capsys.readouterr().out
+    assert data.load_cifar10(tmp_path / FOLDER).X_train.shape == (20, 32, 32, 3)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["download", "mnist"], "cifar10"),
+    (["download", "cifar10", "--url", "http://127.0.0.1:9/none.tar.gz"], "run `course download cifar10` again"),
+])
+def test_course_download_command_reports_problems_without_a_traceback(arguments, message, tmp_path, capsys, monkeypatch):
+    from checker import cli, download as download_module
+
+    monkeypatch.setattr(download_module, "RETRY_DELAYS_S", (0, 0))
+    status = cli.main(arguments + ["--dest", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("course download: ") and message in err and "Traceback" not in err, err

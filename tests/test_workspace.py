@@ -138,8 +138,50 @@ def test_real_release_into_a_workspace_keeps_edits_across_course_updates(tmp_pat
 @pytest.mark.slow
 def test_course_workspace_command(tmp_path):
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    run = subprocess.run([sys.executable, "-m", "checker.cli", "workspace", "--dir", str(tmp_path / "ws")],
+    run = subprocess.run([sys.executable, "-m", "checker.cli", "workspace", "--dir", str(tmp_path / "ws"),
+                          "--build-dir", str(tmp_path / "build")],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "New in your workspace: 00_warmup/00_warmup.ipynb" in run.stdout
     assert (tmp_path / "ws" / "00_warmup" / "00_warmup.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_course_lab_serves_the_workspace_in_jupyterlab(tmp_path):
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "course-lab-test"
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    command = [sys.executable, "-m", "checker.cli", "lab", "--dir", str(tmp_path / "ws"), "--build-dir", str(tmp_path / "build"), "--",
+               "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"]
+    server = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        listing, deadline = None, time.monotonic() + 240
+        while listing is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/api/contents/00_warmup?token={token}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    listing = json.load(response)
+            except OSError:
+                time.sleep(1)
+        assert listing is not None, f"JupyterLab did not answer; exit code {server.poll()}"
+        assert "00_warmup.ipynb" in [item["name"] for item in listing["content"]]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as response:
+            assert response.status == 200 and "JupyterLab" in response.read().decode()
+    finally:
+        server.terminate()
+        try:
+            output, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
+    assert "New in your workspace: 00_warmup/00_warmup.ipynb" in output
+    if os.geteuid() == 0:
+        assert "--allow-root" in output, "running as root needs --allow-root"
