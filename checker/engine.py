@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from checker import registry
-from checker.compare import Comparison, Dims, allclose, diagnose_scalars, excerpt, is_number, _float
+from checker.compare import Comparison, Dims, _float, allclose, diagnose_scalars, excerpt, is_number, type_words
 from checker.findings import Finding
 from checker.i18n import Text
 from checker.report import Report
@@ -140,7 +140,7 @@ class Checker:
         findings: list[Finding] = []
         if got_parts is None:
             findings.append(Finding("wrong_type", Text("wrong_type.sequence", name=Text("word.return_value"),
-                                                       n=len(self.task.outputs), got=_type_of(result)),
+                                                       n=len(self.task.outputs), got=type_words(result)),
                                     Text("hint.wrong_type.outputs", names=", ".join(self.task.outputs)),
                                     expected=excerpt(expected), got=excerpt(result)))
         else:
@@ -313,12 +313,6 @@ def _resolution(*values) -> float:
         if dtype is not None and dtype.kind == "f":
             eps = max(eps, float(np.finfo(dtype).eps))
     return eps
-
-
-def _type_of(value) -> str:
-    from checker.compare import type_words
-
-    return type_words(value)
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
