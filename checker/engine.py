@@ -51,6 +51,9 @@ def _validate_callable(task_id, fn):
 
 _reference_cache: dict = {}
 
+# How a regularization term is usually mis-scaled: 0.5 * reg vs reg, 2 * reg * W vs reg * W, or squared twice.
+_REGULARIZATION_FACTORS = (0.5, 2.0, 0.25, 4.0)
+
 
 def _expected(task: Task, seed: int, cases: list[Case]) -> list:
     if task.reference_function is not None:  # ad-hoc task: nothing to reuse
@@ -150,7 +153,7 @@ class Checker:
                 if is_number(e) and is_number(got_parts[name]):
                     scalar_pairs.setdefault(name, []).append((e, got_parts[name], dims, not found, case.label))
             findings = self._regularization(case, got_parts, expected_parts, findings)
-            findings = self._known_mistakes(case, got_parts, findings)
+            findings = self._known_mistakes(case, got_parts, findings, dims)
             findings += self._gradients(case, got_parts)
         findings += self._mutations(case, args_after, kwargs_after)
         for finding in findings:
@@ -163,6 +166,7 @@ class Checker:
     def _regularization(self, case, got_parts, expected_parts, findings):
         arg = self.task.regularization
         failing = {f.output for f in findings if f.code in ("mismatch", "scale", "offset", "sign")}
+        failing = {name for name in failing if name in got_parts and _numeric(expected_parts[name])}
         if not arg or not failing:
             return findings
         strength = case.named_arguments(self.task.reference).get(arg)
@@ -183,29 +187,30 @@ class Checker:
             denominator = float(np.sum(term * term))
             if denominator > 0:
                 factor = float(np.sum(got_term * term)) / denominator
-                if abs(factor - 1) > 1e-6 and allclose(e0 + factor * term, g, rtol, atol):
+                # one number can always be fitted with some factor: for a scalar only the factors
+                # that real mistakes produce (a lost or extra 2, a squared 1/2) count as evidence
+                plausible = term.size > 1 or any(np.isclose(factor, f, rtol=1e-6) for f in _REGULARIZATION_FACTORS)
+                if plausible and abs(factor - 1) > 1e-6 and allclose(e0 + factor * term, g, rtol, atol):
                     replaced[name] = Finding("regularization_scale", Text("regularization_scale", name=name, factor=f"{factor:.6g}"),
                                              self.task.hints.get("regularization_scale", Text("hint.regularization_scale")), output=name)
         return [replaced.get(f.output, f) if f.output in replaced else f for f in findings]
 
-    def _known_mistakes(self, case, got_parts, findings):
-        failing = [f for f in findings if f.failing and f.code not in ("wrong_type", "shape", "non_finite")]
+    def _known_mistakes(self, case, got_parts, findings, dims):
+        failing = [f for f in findings if f.code in _VALUE_CODES]
         if not self.task.mistakes or not failing:
             return findings
+        comparison = Comparison(self.task, dims, values_only=True)
+        names = sorted({_top_level(f.output) for f in failing})
         for mistake in self.task.mistakes:
             try:
                 wrong = self.task.split_outputs(self.task.call(mistake.implementation, case)[0])
             except Exception:
                 continue
-            names = {f.output for f in failing}
-            if wrong and all(
-                np.shape(wrong[n]) == np.shape(got_parts[n])
-                and allclose(_float(np.asarray(wrong[n])), _float(np.asarray(got_parts[n])), *self.task.tolerance(n))
-                for n in names
-            ):
+            # the learner's outputs equal the mistake's, by the same comparison as against the reference
+            if wrong and all(not comparison.compare(n, wrong[n], got_parts[n]) for n in names):
                 keep = [f for f in findings if f not in failing]
-                return keep + [Finding("known_mistake", Text("known_mistake", name=", ".join(sorted(names)), mistake=mistake.name),
-                                       mistake.hint, output=sorted(names)[0])]
+                return keep + [Finding("known_mistake", Text("known_mistake", name=", ".join(names), mistake=mistake.name),
+                                       mistake.hint, output=names[0])]
         return findings
 
     def _gradients(self, case, got_parts) -> list[Finding]:
@@ -293,6 +298,19 @@ class Checker:
                                                   ratio=f"{outcome_large.seconds / reference_seconds:.0f}"),
                            self.task.hints.get("not_vectorized", Text("hint.not_vectorized")), cases=[large.label])
         return None
+
+
+# findings that say how the values differ (a known mistake may explain them better)
+_VALUE_CODES = ("mismatch", "scale", "offset", "sign", "transposed", "dtype")
+
+
+def _top_level(output: str) -> str:
+    """``"grads['dw']"`` belongs to the output ``"grads"``."""
+    return output.split("[", 1)[0]
+
+
+def _numeric(value) -> bool:
+    return is_number(value) or (isinstance(value, np.ndarray) and value.dtype.kind in "biuf")
 
 
 def _pick(parts: dict, path: str):

@@ -17,12 +17,6 @@ from checker.spec import Case, Task
 WARMUP = ["warmup.center", "warmup.normalize_rows", "warmup.one_hot", "warmup.squared_distances", "warmup.mse_loss"]
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Messages in English for every test; the language in force before is put back afterwards."""
-    monkeypatch.setattr(checker.i18n, "_language", "en")
-
-
 def center(X):
     return X - X.mean(axis=0)
 

@@ -17,24 +17,11 @@ import checker
 import checker.i18n
 import checker.reference.warmup as ref
 from checker import check
+from report_tools import finding
 from checker.findings import CODES, NOTE_CODES
 from checker.spec import Case, Gradient, Task
 
 CHECKER_SOURCE = Path(checker.__file__).resolve().parent
-
-
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Messages in English for every test; the language in force before is put back afterwards."""
-    monkeypatch.setattr(checker.i18n, "_language", "en")
-
-
-def finding(report, code):
-    """The report's finding with ``code`` (the test fails, showing every finding, if there is none)."""
-    for f in report.findings:
-        if f.code == code:
-            return f
-    raise AssertionError(f"expected a {code!r} finding, got {report.codes}:\n{report.text()}")
 
 
 # =========================================================================== ad-hoc tasks

@@ -3,15 +3,8 @@
 import numpy as np
 import pytest
 
-import checker.i18n
 from checker import gradcheck, set_language
 from checker.gradcheck import numerical_gradient, relative_error
-
-
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Messages in English for every test; the language in force before is put back afterwards."""
-    monkeypatch.setattr(checker.i18n, "_language", "en")
 
 
 @pytest.fixture

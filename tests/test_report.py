@@ -20,12 +20,6 @@ CHECKER_SOURCE = Path(checker.__file__).resolve().parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Messages in English for every test; the language in force before is put back afterwards."""
-    monkeypatch.setattr(checker.i18n, "_language", "en")
-
-
 def center(X):
     return X - X.mean(axis=0)
 

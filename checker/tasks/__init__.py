@@ -7,4 +7,7 @@ module here in course order.
 
 COURSE_MODULES = [
     "warmup",
+    "knn",
+    "logreg",
+    "linear",
 ]
