@@ -125,17 +125,18 @@ class ArchiveServer:
                     self.send_error(404)
                     return
                 status, body = server._answer(self.headers.get("Range"))
-                self.send_response(status)
-                if status == 206:
-                    start = len(server.payload) - len(body)
-                    self.send_header("Content-Range", f"bytes {start}-{len(server.payload) - 1}/{len(server.payload)}")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with server.lock:
+                length = len(body)
+                with server.lock:  # log before answering: the client may check the log right after the headers
                     if server.cuts > 0 and server.cut_after is not None:
                         server.cuts -= 1
                         body = body[: server.cut_after]
                     server.log.append((self.headers.get("Range"), status, len(body)))
+                self.send_response(status)
+                if status == 206:
+                    start = len(server.payload) - length
+                    self.send_header("Content-Range", f"bytes {start}-{len(server.payload) - 1}/{len(server.payload)}")
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
                 self.wfile.write(body)
                 self.close_connection = True
 
