@@ -13,9 +13,9 @@ import numpy as np
 from checker import registry
 from checker.compare import Comparison, Dims, _float, allclose, diagnose_scalars, excerpt, is_number, type_words
 from checker.findings import Finding
-from checker.i18n import Text
+from checker.i18n import Text, render
 from checker.report import Report
-from checker.runner import count_learner_lines, run_learner
+from checker.runner import Outcome, count_learner_lines, run_learner
 from checker.spec import PRACTICE_SEED, Case, Task
 
 _history: list[Report] = []
@@ -77,6 +77,61 @@ def _differs(before, after) -> int:
     return int(np.size(same) - np.count_nonzero(same))
 
 
+class LocalInvoker:
+    """Runs the learner's code in this process (the notebook's own kernel).
+
+    The engine runs learner code only through an invoker; the trusted grader supplies
+    one that runs it in a sandboxed worker process instead."""
+
+    def __init__(self, task: Task, fn, forward=None):
+        self.task, self.fn = task, fn
+        self.forward, self.forward_is_learners = self._find_forward(forward)
+        self._forward_probed = forward is not None
+
+    def _find_forward(self, forward):
+        if self.task.forward is None:
+            return None, False
+        if forward is not None:
+            return forward, True
+        candidate = getattr(self.fn, "__globals__", {}).get(self.task.forward_name)
+        if callable(candidate) and not hasattr(candidate, "__checker_reference__"):
+            return candidate, True
+        return self.task.reference_forward, False
+
+    def _probe_forward(self, case: Case, limit):
+        """A learner's forward that is still a stub gives way to the reference forward."""
+        self._forward_probed = True
+        if not self.forward_is_learners:
+            return
+        args, kwargs = case.copy_args()
+        kwargs.pop("dout", None)
+        outcome = run_learner(lambda: self.forward(*args, **kwargs), limit)
+        if isinstance(outcome.error, NotImplementedError):
+            self.forward, self.forward_is_learners = self.task.reference_forward, False
+            self.forward_replaced = True
+
+    forward_replaced = False
+
+    def _call(self, case: Case):
+        return self.task.call(self.fn, case, self.forward)
+
+    def outcome(self, case: Case, limit) -> Outcome:
+        if not self._forward_probed:
+            self._probe_forward(case, limit)
+        return run_learner(lambda: self._call(case), limit)
+
+    def outcomes(self, cases: list, limit) -> Outcome:
+        return run_learner(lambda: [self._call(case)[0] for case in cases], limit)
+
+    def count_lines(self, case: Case, limit):
+        return count_learner_lines(lambda: self._call(case), limit)
+
+    def notes(self) -> list[Finding]:
+        if self.forward_replaced:
+            return [Finding("note", Text("note.reference_forward", forward=self.task.forward_name))]
+        return []
+
+
 class _CaseRun:
     """Everything the engine learns from one case."""
 
@@ -88,19 +143,19 @@ class _CaseRun:
 
 
 class Checker:
-    def __init__(self, task: Task, fn, seed: int, time_limit: float | None):
-        self.task, self.fn, self.seed = task, fn, seed
+    def __init__(self, task: Task, invoker, seed: int, time_limit: float | None):
+        self.task, self.invoker, self.seed = task, invoker, seed
         self.time_limit = task.time_limit if time_limit is None else time_limit
         self.learner_seconds = 0.0
 
     # -- calling the learner
-    def _run(self, case: Case):
-        def call():
-            return self.task.call(self.fn, case)
-
-        outcome = run_learner(call, self.time_limit)
+    def _run(self, case: Case) -> Outcome:
+        outcome = self.invoker.outcome(case, self.time_limit)
         self.learner_seconds += outcome.seconds
         return outcome
+
+    def _reference(self, case: Case):
+        return self.task.call(self.task.reference, case)[0]
 
     def _error_finding(self, outcome, case) -> Finding:
         error = outcome.error
@@ -135,9 +190,8 @@ class Checker:
             run.findings.append(Finding("returned_none", Text("returned_none"), Text("hint.returned_none"), cases=[case.label]))
             return run
 
-        named = case.named_arguments(self.task.reference)
-        dims = Dims(named)
-        comparison = Comparison(self.task, dims)
+        dims = Dims(self.task.named_arguments(case))
+        comparison = Comparison(self.task, dims, structure_only=not self.task.compare_values)
         got_parts = self.task.split_outputs(result)
         expected_parts = self.task.split_outputs(expected)
         findings: list[Finding] = []
@@ -150,11 +204,13 @@ class Checker:
             for name, e in expected_parts.items():
                 found = comparison.compare(name, e, got_parts[name])
                 findings += found
-                if is_number(e) and is_number(got_parts[name]):
+                if self.task.compare_values and is_number(e) and is_number(got_parts[name]):
                     scalar_pairs.setdefault(name, []).append((e, got_parts[name], dims, not found, case.label))
             findings = self._regularization(case, got_parts, expected_parts, findings)
             findings = self._known_mistakes(case, got_parts, findings, dims)
             findings += self._gradients(case, got_parts)
+            if not any(f.failing for f in findings):
+                findings += self._properties(case, got_parts, expected_parts)
         findings += self._mutations(case, args_after, kwargs_after)
         for finding in findings:
             finding.cases = [case.label]
@@ -169,10 +225,10 @@ class Checker:
         failing = {name for name in failing if name in got_parts and _numeric(expected_parts[name])}
         if not arg or not failing:
             return findings
-        strength = case.named_arguments(self.task.reference).get(arg)
+        strength = self.task.named_arguments(case).get(arg)
         if not strength:
             return findings
-        without = self.task.split_outputs(self.task.call(self.task.reference, case.replace(self.task.reference, arg, 0.0))[0])
+        without = self.task.split_outputs(self._reference(self.task.replace(case, arg, 0.0)))
         replaced = {}
         for name in failing:
             e, g, e0 = (np.asarray(_float(np.asarray(v))) for v in (expected_parts[name], got_parts[name], without[name]))
@@ -216,8 +272,7 @@ class Checker:
     def _gradients(self, case, got_parts) -> list[Finding]:
         found = []
         for spec in self.task.gradients:
-            named = case.named_arguments(self.task.reference)
-            x = named.get(spec.wrt)
+            x = _pick(self.task.named_arguments(case), spec.wrt)
             analytic = _pick(got_parts, spec.grad)
             if not (isinstance(x, np.ndarray) and isinstance(analytic, np.ndarray) and analytic.shape == x.shape):
                 continue
@@ -230,27 +285,24 @@ class Checker:
             eps = _resolution(_pick(got_parts, spec.loss), analytic)
             h = 1e-5 if eps <= np.finfo(np.float64).eps else float(np.cbrt(eps))
             tolerance = max(spec.tolerance, 1e4 * eps)
-            numeric, analytic_values, losses = [], [], [1.0]
-
-            def loss_at(value):
-                trial = case.replace(self.task.reference, spec.wrt, value)
-                loss = float(_pick(self.task.split_outputs(self.task.call(self.fn, trial)[0]), spec.loss))
-                losses.append(abs(loss))
-                return loss
-
-            def numerical():
-                for index in picks:
-                    plus, minus = x.astype(np.float64).copy(), x.astype(np.float64).copy()
-                    plus[index] += h
-                    minus[index] -= h
-                    numeric.append((loss_at(plus) - loss_at(minus)) / (2 * h))
-                    analytic_values.append(float(analytic[index]))
-
-            outcome = run_learner(numerical, self.time_limit)
+            trials = []
+            for index in picks:
+                for step in (h, -h):
+                    moved = x.astype(np.float64).copy()
+                    moved[index] += step
+                    trials.append(self.task.replace(case, spec.wrt, moved))
+            outcome = self.invoker.outcomes(trials, self.time_limit)
             self.learner_seconds += outcome.seconds
             if outcome.error is not None:
                 continue
-            a, n = np.array(analytic_values), np.array(numeric)
+            try:
+                losses = [float(_pick(self.task.split_outputs(r), spec.loss)) for r in outcome.result]
+            except (TypeError, ValueError):
+                continue
+            numeric = [(plus - minus) / (2 * h) for plus, minus in zip(losses[0::2], losses[1::2])]
+            losses = [1.0] + [abs(v) for v in losses]
+            a = np.array([float(analytic[index]) for index in picks])
+            n = np.array(numeric)
             denominator = np.linalg.norm(a) + np.linalg.norm(n)
             # differences within the rounding noise of the centred differences are zero (a zero gradient
             # has a numerical gradient of a few ulp, and their relative error would be 1)
@@ -263,11 +315,39 @@ class Checker:
                                      self.task.hints.get("gradient", Text("hint.gradient")), output=spec.grad))
         return found
 
+    def _properties(self, case, got_parts, expected_parts) -> list[Finding]:
+        found = []
+
+        def call(**changes):
+            trial = case
+            for name, value in changes.items():
+                trial = self.task.replace(trial, name, value)
+            outcome = self._run(trial)
+            if outcome.error is not None:
+                raise outcome.error
+            parts = self.task.split_outputs(outcome.result[0])
+            if parts is None:
+                raise TypeError(f"the result has {type_words(outcome.result[0])}, not {len(self.task.outputs)} values")
+            return parts
+
+        for prop in self.task.properties:
+            try:
+                message = prop.test(got_parts, expected_parts, case, call)
+            except BaseException as error:  # the learner's code, run again by the property, failed
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                message = Text("property.error", type=type(error).__name__, message=str(error).strip() or "-")
+            if message is not None:
+                found.append(Finding("property", Text("property", name=prop.name, message=message),
+                                     prop.hint or self.task.hints.get("property", Text("hint.property")),
+                                     output=str(render(prop.name, "en"))))
+        return found
+
     def _mutations(self, case, args_after, kwargs_after) -> list[Finding]:
         found = []
-        fn = self.task.reference
-        before = case.named_arguments(fn)
-        after = Case(case.label, *args_after, **kwargs_after).named_arguments(fn)
+        names = self.task.argument_names()
+        before = case.named_arguments(names)
+        after = Case(case.label, *args_after, **kwargs_after).named_arguments(names)
         for name, original in before.items():
             if name in self.task.in_out:
                 continue
@@ -282,7 +362,7 @@ class Checker:
         small, large = self.task.loop_free(np.random.default_rng(self.seed))
         counts = []
         for case in (small, large):
-            lines, outcome = count_learner_lines(lambda: self.task.call(self.fn, case), self.time_limit)
+            lines, outcome = self.invoker.count_lines(case, self.time_limit)
             self.learner_seconds += outcome.seconds
             if outcome.error is not None and not outcome.timed_out:
                 return None
@@ -290,7 +370,7 @@ class Checker:
         (n_small, _, _), (n_large, lines_large, outcome_large) = counts
         if outcome_large.timed_out or (n_large >= 1.5 * n_small and n_large - n_small >= 20):
             start = time.perf_counter()
-            self.task.call(self.task.reference, large)
+            self._reference(large)
             reference_seconds = max(time.perf_counter() - start, 1e-6)
             busiest = max((k for k in lines_large if len(k) == 2), key=lambda k: lines_large[k], default=None)
             line = f"line {busiest[1]} ({lines_large[busiest]}x)" if busiest else "?"
@@ -346,25 +426,35 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     return list(merged.values())
 
 
-def check(task_id: str, fn, *, seed: int | None = None, time_limit: float | None = None) -> Report:
+def check(task_id: str, fn, *, seed: int | None = None, time_limit: float | None = None, forward=None) -> Report:
     """Check the learner's ``fn`` against task ``task_id``; returns a ``Report``.
 
     Never raises because ``fn`` is wrong: exceptions, ``None``, wrong types and
     time-outs become findings. Raises ``KeyError`` for an unknown task id and
     ``ValueError`` when ``fn`` is not callable.
+
+    A backward task (``nn.affine_backward``) builds its caches with the learner's own
+    forward: ``forward=`` if given, else the function of the forward's name next to
+    ``fn`` (its module's globals, i.e. the notebook), else the reference forward.
     """
     task = task_id if isinstance(task_id, Task) else _resolve_task(task_id)
     _validate_callable(task.id, fn)
-    return run_check(task, fn, seed=seed, time_limit=time_limit)
+    if forward is not None:
+        if task.forward is None:
+            raise ValueError(f"{task.id} is not a backward task: it takes no forward= function")
+        _validate_callable(task.id, forward)
+    return run_check(task, fn, seed=seed, time_limit=time_limit, forward=forward)
 
 
-def run_check(task: Task, fn, *, seed: int | None = None, time_limit: float | None = None) -> Report:
-    """``check`` for a ``Task`` object (ad-hoc tasks and the grader)."""
+def run_check(task: Task, fn, *, seed: int | None = None, time_limit: float | None = None, forward=None,
+              invoker=None) -> Report:
+    """``check`` for a ``Task`` object (ad-hoc tasks and the grader, which passes its own ``invoker``)."""
     started = time.perf_counter()
     seed = PRACTICE_SEED if seed is None else int(seed)
     cases = task.make_cases(seed)
     expected = _expected(task, seed, cases)
-    checker = Checker(task, fn, seed, time_limit)
+    invoker = invoker or LocalInvoker(task, fn, forward)
+    checker = Checker(task, invoker, seed, time_limit)
     findings: list[Finding] = []
     passed = 0
     scalar_pairs: dict = {}
@@ -386,7 +476,7 @@ def run_check(task: Task, fn, *, seed: int | None = None, time_limit: float | No
         loops = checker.loop_check()
         if loops is not None:
             findings.append(loops)
-    findings = _merge(findings)
+    findings = _merge(findings + invoker.notes())
     any_failing = any(f.failing for f in findings)
     if passed == len(cases) and not any_failing:
         findings.insert(0, Finding("ok", Text("ok", total=len(cases))))

@@ -30,11 +30,13 @@ CODES = {
     "mismatch": ("values differ and no more specific cause was found", "数值不同，且没有找到更具体的原因"),
     "mutates_input": ("the function changed one of its input arrays in place", "函数原地修改了输入数组"),
     "not_vectorized": ("a task that must be loop-free runs Python-level loops whose work grows with the data", "要求无循环的任务中，Python 循环的次数随数据规模增长"),
+    "property": ("a randomised result breaks a property it must have (statistics, kept fraction, determinism for a seed, test mode)", "随机结果不满足它必须具有的性质（统计量、保留比例、给定种子时的确定性、测试模式）"),
+    "note": ("note only: something worth knowing that does not fail the check", "仅提示：值得知道但不影响通过的信息"),
     "printed_output": ("note only: the function printed a lot (hidden from the report)", "仅提示：函数打印了大量内容（报告中已隐藏）"),
 }
 
 # Codes that never fail a check on their own.
-NOTE_CODES = {"ok", "printed_output"}
+NOTE_CODES = {"ok", "printed_output", "note"}
 
 
 def describe(code: str, lang: str | None = None) -> str:

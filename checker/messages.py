@@ -22,6 +22,21 @@ MESSAGES = {
     "label.where": {"en": "First difference at index", "zh": "第一个不同之处的下标"},
     "word.return_value": {"en": "the return value", "zh": "返回值"},
     "ok": {"en": "All {total} cases match the reference.", "zh": "全部 {total} 个用例都与参考实现一致。"},
+    "property": {"en": "Property {name}: {message}", "zh": "性质“{name}”不成立：{message}"},
+    "hint.property": {
+        "en": "Random results are checked by their properties (shapes, statistics, determinism for a seed), "
+              "not by one particular order of random draws. Re-read the task's rule for this property.",
+        "zh": "随机结果按其性质检查（形状、统计量、给定种子时的确定性），而不要求某种特定的随机数抽取顺序。"
+              "请重读题目中关于这一性质的规定。",
+    },
+    "property.error": {
+        "en": "checking it ran your code again, which raised {type}: {message}",
+        "zh": "检查这一性质时再次运行了你的代码，它抛出了 {type}：{message}",
+    },
+    "note.reference_forward": {
+        "en": "Your {forward} is not implemented yet, so the reference {forward} built the caches for this check.",
+        "zh": "你的 {forward} 尚未实现，因此本次检查使用参考实现的 {forward} 生成 cache。",
+    },
     # ---------------------------------------------------------------- calling the function
     "not_implemented": {
         "en": "Not implemented yet: the function raises NotImplementedError.",

@@ -35,26 +35,24 @@ class Case:
     def copy_args(self):
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
-    def named_arguments(self, fn: Callable) -> dict:
-        """Arguments by parameter name (positional ones named from ``fn``'s signature)."""
-        import inspect
-
-        try:
-            params = [
-                p.name
-                for p in inspect.signature(fn).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-        except (TypeError, ValueError):
-            params = []
+    def named_arguments(self, fn: Callable | Sequence[str]) -> dict:
+        """Arguments by parameter name (positional ones named from ``fn``'s signature,
+        or from a list of names)."""
+        params = list(fn) if isinstance(fn, (list, tuple)) else positional_names(fn)
         named = {}
         for i, value in enumerate(self.args):
             named[params[i] if i < len(params) else f"arg{i}"] = value
         named.update(self.kwargs)
         return named
 
-    def replace(self, fn: Callable, name: str, value) -> "Case":
-        """The same case with argument ``name`` set to ``value``."""
+    def replace(self, fn: Callable | Sequence[str], name: str, value) -> "Case":
+        """The same case with argument ``name`` set to ``value``; ``"params.W1"`` sets
+        key ``W1`` of the dict argument ``params`` (in a copy of that dict)."""
+        if "." in name:
+            outer, key = name.split(".", 1)
+            inner = dict(self.named_arguments(fn)[outer])
+            inner[key] = value
+            return self.replace(fn, outer, inner)
         names = list(self.named_arguments(fn))
         args, kwargs = list(self.args), dict(self.kwargs)
         if name in kwargs or name not in names[: len(args)]:
@@ -67,12 +65,33 @@ class Case:
         return f"Case({self.label!r})"
 
 
+def positional_names(fn: Callable) -> list[str]:
+    """Names of ``fn``'s positional parameters (empty when it has no signature)."""
+    import inspect
+
+    try:
+        return [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return []
+
+
+def _takes_varargs(fn: Callable) -> bool:
+    import inspect
+
+    return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+
+
 @dataclass
 class Gradient:
     """Check the analytic gradient output ``grad`` against the numerical gradient
     of the learner's own scalar output ``loss`` with respect to argument ``wrt``.
 
-    A dotted name reaches into a dict output: ``grad="grads.dw"``."""
+    A dotted name reaches into a dict output (``grad="grads.dw"``) or a dict
+    argument (``wrt="params.W1"``)."""
 
     loss: str
     grad: str
@@ -92,6 +111,20 @@ class KnownMistake:
 
 
 @dataclass
+class Property:
+    """A property a randomised result must have (statistics, determinism, test mode).
+
+    ``test(got, expected, case, call)`` gets the learner's and the reference's outputs
+    (dicts by output name), the case, and ``call(**changes)``, which runs the learner's
+    function again on the case with the named arguments replaced and returns its outputs.
+    It returns ``None`` when the property holds, else a message (str or ``(en, zh)``)."""
+
+    name: object
+    test: Callable
+    hint: object = None
+
+
+@dataclass
 class Task:
     """A graded task ``<module>.<function>``.
 
@@ -107,6 +140,16 @@ class Task:
     hints:          ``{finding code: hint}`` shown with that finding for this task.
     in_out:         argument names that are in-out parameter dicts (not checked for mutation).
     time_limit:     seconds per case before a ``timeout`` finding.
+    forward:        a backward task: the name of its forward function in the same module (an ad-hoc
+                    task may give the reference forward itself). Cases
+                    hold the forward's arguments plus ``dout=``; the learner's backward gets the
+                    cache made by the learner's own forward (see ``checker.adapters.backward``).
+    adapter:        ``adapter(fn, *args, **kwargs)`` (backward tasks: ``adapter(fn, forward, ...)``)
+                    is called instead of ``fn(*args, **kwargs)``: classes, callbacks by name. Only
+                    functions of ``checker.adapters``, which the grading worker can import.
+    compare_values: False for randomised results: the reference gives the structure (types, keys,
+                    shapes) and ``properties`` check the values.
+    properties:     ``Property`` list, checked on every case.
     reference_function: overrides ``checker.reference.<module>.<function>`` (ad-hoc tasks, tests).
     """
 
@@ -126,6 +169,10 @@ class Task:
     time_limit: float = 10.0
     title: object = None
     reference_function: Callable | None = None
+    forward: str | Callable | None = None
+    adapter: Callable | None = None
+    compare_values: bool = True
+    properties: Sequence[Property] = ()
 
     @property
     def module(self) -> str:
@@ -142,6 +189,41 @@ class Task:
         module = importlib.import_module(f"checker.reference.{self.module}")
         return getattr(module, self.function)
 
+    @property
+    def reference_forward(self) -> Callable | None:
+        if self.forward is None or callable(self.forward):
+            return self.forward  # a callable forward: an ad-hoc task's reference forward
+        module = importlib.import_module(f"checker.reference.{self.module}")
+        return getattr(module, self.forward)
+
+    @property
+    def forward_name(self) -> str | None:
+        """The name under which the learner's forward is looked up."""
+        return getattr(self.forward, "__name__", self.forward)
+
+    @property
+    def calling(self) -> Callable | None:
+        """The adapter in use: the declared one, or ``adapters.backward`` for a backward task."""
+        if self.adapter is not None or self.forward is None:
+            return self.adapter
+        from checker import adapters
+
+        return adapters.backward
+
+    def argument_names(self) -> list[str]:
+        """Names of the positional arguments of a case (keyword ones name themselves)."""
+        if self.forward is not None:
+            return positional_names(self.reference_forward)
+        if self.adapter is not None and not _takes_varargs(self.adapter):
+            return positional_names(self.adapter)[1:]
+        return positional_names(self.reference)
+
+    def named_arguments(self, case: Case) -> dict:
+        return case.named_arguments(self.argument_names())
+
+    def replace(self, case: Case, name: str, value) -> Case:
+        return case.replace(self.argument_names(), name, value)
+
     def make_cases(self, seed: int = PRACTICE_SEED) -> list[Case]:
         import numpy as np
 
@@ -150,10 +232,24 @@ class Task:
     def tolerance(self, output: str) -> tuple[float, float]:
         return self.tolerances.get(output, (self.rtol, self.atol))
 
-    def call(self, fn: Callable, case: Case):
-        """Run ``fn`` on a fresh copy of the case's arguments; returns (result, args, kwargs)."""
+    def call(self, fn: Callable, case: Case, forward: Callable | None = None):
+        """Run ``fn`` on a fresh copy of the case's arguments; returns (result, args, kwargs).
+
+        A backward task runs ``forward`` (the reference forward when not given) first."""
         args, kwargs = case.copy_args()
-        return fn(*args, **kwargs), args, kwargs
+        adapter = self.calling
+        if self.forward is not None:
+            result = adapter(fn, forward or self.reference_forward, *args, **kwargs)
+        elif adapter is not None:
+            result = adapter(fn, *args, **kwargs)
+        else:
+            result = fn(*args, **kwargs)
+        return self.interpret(result, case), args, kwargs
+
+    def interpret(self, result, case: Case):
+        """Turn what the function returned into what is compared (identity here; a task may
+        read a dict as a table, for instance). Runs in the trusted process only."""
+        return result
 
     def split_outputs(self, result) -> dict | None:
         """Name the parts of a result by ``outputs``; ``None`` if the structure does not fit."""

@@ -10,4 +10,7 @@ COURSE_MODULES = [
     "knn",
     "logreg",
     "linear",
+    "backprop",
+    "nn",
+    "shapes",
 ]

@@ -113,9 +113,8 @@ class CrossValidateTask(Task):
     rows in the order of ``k_choices``, so that the engine's array diagnoses (scale: accuracies in
     percent) apply. A result of another structure is passed on as it is (and reported as wrong_type)."""
 
-    def call(self, fn, case):
-        result, args, kwargs = super().call(fn, case)
-        return _accuracy_table(result, case), args, kwargs
+    def interpret(self, result, case):
+        return _accuracy_table(result, case)
 
 
 def _accuracy_table(result, case):
