@@ -299,7 +299,7 @@ def diagnose_scalars(name: str, pairs: list, hints: dict | None = None) -> Findi
             sizes = [(g / e, next((L for L, nm in d.names.items() if nm == size_name), None)) for e, g, d, _, _ in nonzero]
             for inverse in (False, True):
                 def matches(r, n):
-                    return n is not None and np.isclose(r, 1.0 / n if inverse else n, rtol=1e-6)
+                    return n is not None and n > 0 and np.isclose(r, 1.0 / n if inverse else n, rtol=1e-6)
                 # a case of size 1 agrees with any such factor; at least two larger cases must show it
                 if all(matches(r, n) for r, n in sizes) and sum(n > 1 for _, n in sizes) >= 2:
                     shown = f"1/{size_name}" if inverse else size_name

@@ -225,7 +225,7 @@ class Checker:
         failing = {name for name in failing if name in got_parts and _numeric(expected_parts[name])}
         if not arg or not failing:
             return findings
-        strength = self.task.named_arguments(case).get(arg)
+        strength = _pick(self.task.named_arguments(case), arg)  # "init.reg": key reg of the argument init
         if not strength:
             return findings
         without = self.task.split_outputs(self._reference(self.task.replace(case, arg, 0.0)))

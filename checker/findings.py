@@ -85,8 +85,10 @@ class Finding:
         return self.code not in NOTE_CODES
 
     def key(self):
-        """Findings with the same key are one cause seen in several cases."""
-        return (self.code, self.output)
+        """Findings with the same key are one cause seen in several cases (two different known
+        mistakes are two causes, even on the same output)."""
+        named = render(self.text, "en") if self.code == "known_mistake" else None
+        return (self.code, self.output, named)
 
     def __repr__(self) -> str:
         return f"Finding(code={self.code!r}, message={self.message!r})"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from checker import adapters, check
-from checker.spec import Case, Gradient, Property, Task
+from checker.spec import Case, Gradient, KnownMistake, Property, Task
 from report_tools import finding
 
 
@@ -265,3 +265,30 @@ def test_a_property_whose_rerun_raises_is_reported_not_raised():
 
     report = check(NORMAL, flaky)
     assert "property" in report.codes and "boom" in finding(report, "property").message, report.text()
+
+
+# =========================================================================== merging and sizes of zero
+def _size_cases(rng):
+    yield Case("n = 8, p = 0", 8, 0)
+    yield Case("n = 5, p = 2", 5, 2)
+    yield Case("n = 7, p = 1", 7, 1)
+
+
+SIZE = Task("sizes.padded", cases=_size_cases, outputs=("size",), integer_outputs=("size",),
+            reference_function=lambda n, p: n + 2 * p,
+            mistakes=[KnownMistake("padding counted once", lambda n, p: n + p, "both sides"),
+                      KnownMistake("padding ignored", lambda n, p: n, "pad")])
+
+
+def test_a_zero_size_argument_does_not_break_the_across_case_diagnosis():
+    report = check(SIZE, lambda n, p: 99)
+    assert not report.passed and report.codes, report.text()
+
+
+def test_two_different_known_mistakes_are_two_findings():
+    def padded(n, p):
+        return n + p if n == 5 else n  # "counted once" in one case, "ignored" in another
+
+    report = check(SIZE, padded)
+    messages = [f.message for f in report.findings if f.code == "known_mistake"]
+    assert len(messages) == 2 and any("once" in m for m in messages) and any("ignored" in m for m in messages), report.text()
