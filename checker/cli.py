@@ -1,5 +1,6 @@
 """The ``course`` command: release the notebooks, build the learner's workspace, open
-JupyterLab, download CIFAR-10, list the tasks."""
+JupyterLab, download CIFAR-10, list the tasks; for instructors, grade submissions in a
+sandbox, generate feedback and export grades."""
 
 from __future__ import annotations
 
@@ -22,9 +23,49 @@ def _cmd_tasks(args) -> int:
 
 def _cmd_release(args) -> int:
     from checker.course import release
+    from checker.grading.nbgrader_glue import source_folder
+    from checker.grading.secret import SecretError, ensure_secret
 
-    release_dir = release([args.assignment] if args.assignment else None)
+    course_root = Path(args.course_dir) if args.course_dir else None
+    release_dir = release([args.assignment] if args.assignment else None, course_root=course_root,
+                          source_dir=source_folder(course_root) if course_root else None)
+    try:
+        secret = ensure_secret(course_root or PROJECT_ROOT)
+    except SecretError as exc:
+        raise CourseError(str(exc)) from None
     print(f"Student version written to {release_dir}")
+    print(f"Grading secret: {secret} (keep it; never share or commit it)")
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from checker.grading.nbgrader_glue import grade_assignment
+    from checker.grading.secret import SecretError
+
+    try:
+        run = grade_assignment(args.assignment, Path(args.course_dir), submissions=args.submissions,
+                               students=args.student, jobs=args.jobs, progress=not args.quiet,
+                               use_cache=not args.no_cache)
+    except SecretError as exc:
+        raise CourseError(str(exc)) from None
+    print(run.summary())
+    rejected = run.imported.rejected if run.imported is not None else []
+    return 1 if run.failed or rejected else 0
+
+
+def _cmd_feedback(args) -> int:
+    from checker.grading.nbgrader_glue import generate_feedback
+
+    folder = generate_feedback(args.assignment, Path(args.course_dir), students=args.student)
+    print(f"Feedback written to {folder}/<student>/{args.assignment}/")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from checker.grading.nbgrader_glue import export_grades
+
+    to = Path(args.to) if args.to else Path(args.course_dir) / "grades.csv"
+    print(f"Grades exported to {export_grades(to, Path(args.course_dir), assignments=args.assignment)}")
     return 0
 
 
@@ -76,7 +117,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("release", help="generate the student version (nbgrader) of one or all assignments into release/")
     p.add_argument("assignment", nargs="?", help="e.g. 00_warmup (default: all)")
+    p.add_argument("--course-dir", help="nbgrader course folder (default: the project root)")
     p.set_defaults(run=_cmd_release)
+
+    p = commands.add_parser("grade", help="instructors: grade every submission of an assignment in a sandbox "
+                                          "and write the grades into nbgrader's gradebook")
+    p.add_argument("assignment", help="e.g. 00_warmup")
+    p.add_argument("--submissions", metavar="PATH",
+                   help="a folder or .zip of <student_id>.ipynb files to import into submitted/ first "
+                        "(then only those students are graded)")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: CPU count)")
+    p.add_argument("--student", nargs="+", metavar="ID", help="grade only these students")
+    p.add_argument("--no-cache", action="store_true", help="grade again even the submissions graded before")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--course-dir", default=str(PROJECT_ROOT), help="nbgrader course folder (default: the project root)")
+    p.set_defaults(run=_cmd_grade)
+
+    p = commands.add_parser("feedback", help="instructors: nbgrader generate_feedback (HTML reports) into feedback/")
+    p.add_argument("assignment", help="e.g. 00_warmup")
+    p.add_argument("--student", nargs="+", metavar="ID", help="only these students")
+    p.add_argument("--course-dir", default=str(PROJECT_ROOT), help="nbgrader course folder (default: the project root)")
+    p.set_defaults(run=_cmd_feedback)
+
+    p = commands.add_parser("export", help="instructors: export the gradebook to CSV (nbgrader's CSV exporter)")
+    p.add_argument("--to", help="CSV file to write (default: grades.csv in the course folder)")
+    p.add_argument("--assignment", nargs="+", metavar="NAME", help="only these assignments")
+    p.add_argument("--course-dir", default=str(PROJECT_ROOT), help="nbgrader course folder (default: the project root)")
+    p.set_defaults(run=_cmd_export)
 
     p = commands.add_parser("workspace", help="create or update your workspace without overwriting your edits")
     p.add_argument("--dir", default=str(PROJECT_ROOT / "workspace"), help="workspace folder (default: workspace/)")

@@ -1,0 +1,10 @@
+"""Trusted grading: learner notebooks run in a sandboxed worker process, checks run here.
+
+    from checker.grading.grader import grade_notebook, Limits
+    grade = grade_notebook(Path("submitted/alice/00_warmup/00_warmup.ipynb"),
+                           Path("notebooks/00_warmup/00_warmup.ipynb"), seed=123456)
+
+Modules: ``wire`` (plain-data messages), ``worker`` and ``sandbox`` (the untrusted side, loaded by
+file path in a separate interpreter), ``remote`` (the worker's handle and the engine's invoker),
+``grader`` (``grade_notebook``).
+"""
