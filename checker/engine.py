@@ -81,12 +81,15 @@ class LocalInvoker:
     """Runs the learner's code in this process (the notebook's own kernel).
 
     The engine runs learner code only through an invoker; the trusted grader supplies
-    one that runs it in a sandboxed worker process instead."""
+    one that runs it in a sandboxed worker process instead. An invoker offers ``outcome``,
+    ``outcomes`` and ``count_lines``, and says in ``forward_replaced`` whether a backward task's
+    stub forward gave way to the reference forward."""
 
     def __init__(self, task: Task, fn, forward=None):
         self.task, self.fn = task, fn
         self.forward, self.forward_is_learners = self._find_forward(forward)
         self._forward_probed = forward is not None
+        self.forward_replaced = False
 
     def _find_forward(self, forward):
         if self.task.forward is None:
@@ -103,14 +106,11 @@ class LocalInvoker:
         self._forward_probed = True
         if not self.forward_is_learners:
             return
-        args, kwargs = case.copy_args()
-        kwargs.pop("dout", None)
+        args, kwargs = self.task.forward_arguments(case)
         outcome = run_learner(lambda: self.forward(*args, **kwargs), limit)
         if isinstance(outcome.error, NotImplementedError):
             self.forward, self.forward_is_learners = self.task.reference_forward, False
             self.forward_replaced = True
-
-    forward_replaced = False
 
     def _call(self, case: Case):
         return self.task.call(self.fn, case, self.forward)
@@ -125,11 +125,6 @@ class LocalInvoker:
 
     def count_lines(self, case: Case, limit):
         return count_learner_lines(lambda: self._call(case), limit)
-
-    def notes(self) -> list[Finding]:
-        if self.forward_replaced:
-            return [Finding("note", Text("note.reference_forward", forward=self.task.forward_name))]
-        return []
 
 
 class _CaseRun:
@@ -477,8 +472,9 @@ def run_check(task: Task, fn, *, seed: int | None = None, time_limit: float | No
         if loops is not None:
             findings.append(loops)
     # a note about the forward is noise while the backward itself is still a stub
-    notes = [] if any(f.code == "not_implemented" for f in findings) else invoker.notes()
-    findings = _merge(findings + notes)
+    if invoker.forward_replaced and not any(f.code == "not_implemented" for f in findings):
+        findings.append(Finding("note", Text("note.reference_forward", forward=task.forward_name)))
+    findings = _merge(findings)
     any_failing = any(f.failing for f in findings)
     if passed == len(cases) and not any_failing:
         findings.insert(0, Finding("ok", Text("ok", total=len(cases))))

@@ -226,6 +226,12 @@ class Task:
     def replace(self, case: Case, name: str, value) -> Case:
         return case.replace(self.argument_names(), name, value)
 
+    def forward_arguments(self, case: Case) -> tuple[list, dict]:
+        """Fresh copies of a backward task's forward arguments (the case without ``dout``)."""
+        args, kwargs = case.copy_args()
+        kwargs.pop("dout", None)
+        return args, kwargs
+
     def make_cases(self, seed: int = PRACTICE_SEED) -> list[Case]:
         import numpy as np
 

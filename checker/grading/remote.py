@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import adapters as _adapters
-from checker.findings import Finding
 from checker.grading import wire
-from checker.i18n import Text
 from checker.runner import CaseTimeout, Outcome
 from checker.spec import Case, Task
 
@@ -384,8 +382,7 @@ class RemoteInvoker:
         response, failure = self._request({"op": "names", "names": [self.forward_name]}, limit)
         if failure is not None or (response.get("result") or {}).get(self.forward_name) != "callable":
             return
-        args, kwargs = case.copy_args()
-        kwargs.pop("dout", None)
+        args, kwargs = self.task.forward_arguments(case)
         response, failure = self._request({"op": "call", "function": self.forward_name, "adapter": None,
                                            "args": tuple(args), "kwargs": kwargs}, limit)
         if failure is None and (response.get("error") or {}).get("type") == "NotImplementedError":
@@ -410,13 +407,7 @@ class RemoteInvoker:
         if not cases:
             return Outcome(result=[])
         self._decide_forward(cases[0], limit)
-        calls = []
-        message = None
-        for case in cases:
-            message, _, _ = self._call_message(case, "call_many")
-            calls.append({"args": message.pop("args"), "kwargs": message.pop("kwargs"),
-                          **({"forward_result": message.pop("forward_result")} if "forward_result" in message else {})})
-        if any("forward_result" in c for c in calls):
+        if self.task.forward is not None and self.forward_mode != "learner":
             # one reference cache per call: send them one by one
             results, seconds = [], 0.0
             for case in cases:
@@ -426,6 +417,10 @@ class RemoteInvoker:
                 seconds += outcome.seconds
                 results.append(outcome.result[0])
             return Outcome(result=results, seconds=seconds)
+        calls = []
+        for case in cases:
+            message, _, _ = self._call_message(case, "call_many")
+            calls.append({"args": message.pop("args"), "kwargs": message.pop("kwargs")})
         message["calls"] = calls
         response, failure = self._request(message, limit)
         if failure is not None:
@@ -453,8 +448,3 @@ class RemoteInvoker:
             return None
         who = "your" if self.forward_mode == "learner" else "the reference"
         return f"{who} {self.forward_name}"
-
-    def notes(self) -> list[Finding]:
-        if self.forward_replaced:
-            return [Finding("note", Text("note.reference_forward", forward=self.task.forward_name))]
-        return []
