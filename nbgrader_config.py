@@ -4,14 +4,13 @@ Run nbgrader commands from the project root. Source notebooks live in
 ``notebooks/<assignment>/<assignment>.ipynb``; everything nbgrader generates
 (release/, submitted/, autograded/, feedback/, gradebook.db) is git-ignored.
 
-``course grade`` reads this file too and changes one thing for its own run only:
-in ``Autograde.autograde_preprocessors`` it puts ``TrustedResults`` in place of
-``Execute`` and ``SaveTrustedAutoGrades`` in place of ``SaveAutoGrades``
-(checker/grading/nbgrader_glue.py), so the learner's code runs in the sandboxed
-grader, never next to the tests. Plain ``nbgrader autograde`` keeps nbgrader's
-defaults below.
+Autograding never runs a submission next to the tests: ``Autograde.autograde_preprocessors``
+below puts ``TrustedResults`` in place of nbgrader's ``Execute`` and ``SaveTrustedAutoGrades`` in
+place of ``SaveAutoGrades`` (checker/grading/preprocessors.py). So ``course grade``,
+``nbgrader autograde`` and the formgrader's Autograde button all grade through the sandboxed
+trusted grader. Where the checker cannot be imported (nbgrader started from another Python
+environment), autograding refuses and says to use ``course grade``.
 """
-
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "dl-from-scratch-numpy"
@@ -39,6 +38,37 @@ c.LimitOutput.max_traceback = 100
 # late work 0 points (or write your own plugin and set c.AssignLatePenalties.plugin_class).
 c.LateSubmissionPlugin.penalty_method = "none"
 
-# Plain `nbgrader autograde` executes notebooks: without saved widget state, exported HTML and feedback show
-# the explorers' static tables (notebook 08) instead of an empty widget view.
+# Where nbgrader executes a notebook itself (`nbgrader validate`), no saved widget state: exported HTML
+# shows the explorers' static tables (notebook 08) instead of an empty widget view.
 c.Execute.store_widget_state = False
+
+# The course hands notebooks out through the workspace and zips, not nbgrader's exchange; a folder of the
+# course's own stands for it, so the formgrader shows no "exchange directory does not exist" banner.
+import os as _os
+
+c.Exchange.root = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), ".course-build", "exchange")
+_os.makedirs(c.Exchange.root, exist_ok=True)
+
+# Autograding through the trusted grader (see the docstring at the top).
+try:
+    from checker.grading.preprocessors import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
+
+    c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)  # grade cells as the source declares them
+except ImportError as _missing:  # nbgrader from an environment without the course's checker: refuse, never Execute
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    _WHY = str(_missing)
+
+    class RefuseUntrustedAutograde(NbGraderPreprocessor):
+        """Stands in for ``Execute`` when the trusted grader is not importable."""
+
+        def preprocess(self, nb, resources):
+            raise RuntimeError(
+                "this course is autograded only by its trusted grader, which this Python environment lacks "
+                f"({_WHY}): run `course grade <assignment>` (.venv/bin/course, made by `make venv`) "
+                "from the project root instead")
+
+    AUTOGRADE_PREPROCESSORS = [RefuseUntrustedAutograde]
+c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
+# A grade cell the submission lacks (deleted, or renamed by the learner) is added back from the source.
+c.OverwriteCells.add_missing_cells = True

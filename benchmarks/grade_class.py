@@ -7,7 +7,8 @@ In a temporary course folder: release the assignment, write ``--students`` submi
 from the source notebook (correct ones, partly wrong ones, hostile ones that attack the grader),
 import them with ``course grade --submissions`` and time the whole run. Then, on ``--compare``
 honest submissions in a fresh course, time ``course grade`` (nothing cached) against nbgrader's own
-``nbgrader autograde`` (one kernel per submission, learner code next to the tests) and print
+``nbgrader autograde`` with nbgrader's default preprocessors (one kernel per submission, learner code
+next to the tests; the course's ``nbgrader_config.py`` replaces them, ``PLAIN_NBGRADER`` puts them back) and print
 seconds per submission for each, and the scores both give.
 """
 
@@ -173,6 +174,14 @@ def _env() -> dict:
     return env
 
 
+# For the comparison only: nbgrader's own autograde (Execute runs the learner's code next to the tests)
+# instead of the course's trusted preprocessors.
+PLAIN_NBGRADER = """
+from nbgrader.converters import Autograde as _Autograde
+c.Autograde.autograde_preprocessors = list(_Autograde.class_traits()["autograde_preprocessors"].default())
+"""
+
+
 def _run(command: list[str], cwd: Path | None = None) -> float:
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True)
@@ -261,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             ours = _run([str(BIN / "course"), "grade", A, "--submissions", str(base / "honest"), "--jobs", str(args.jobs),
                          "--quiet", "--no-cache", "--course-dir", str(compare)])
             our_scores = scores(compare, A)
+            with (compare / "nbgrader_config.py").open("a") as config:
+                config.write(PLAIN_NBGRADER)
             theirs = _run([str(BIN / "nbgrader"), "autograde", A, "--force"], cwd=compare)
             their_scores = scores(compare, A)
             n = len(honest)

@@ -27,7 +27,7 @@ def forward_and_backward(backward_fn, forward_fn, *args, dout, **kwargs):
 
 def _forward(forward_fn, *args, **kwargs):
     result = forward_fn(*args, **kwargs)
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):  # as a forward task accepts
         raise TypeError(
             f"{getattr(forward_fn, '__name__', 'forward')} must return (out, cache), "
             f"got {type(result).__name__}"
@@ -75,3 +75,96 @@ def with_scalar_function(fn, f, *args, **kwargs):
     """``fn(SCALAR_FUNCTIONS[f], *args, **kwargs)``: for tasks that take a function, such as
     ``numerical_gradient(f, x, h)``."""
     return fn(scalar_function(f), *args, **kwargs)
+
+
+def successive_updates(fn, w, dws, config=None):
+    """Run the update rule ``fn(w, dw, config) -> (next_w, config)`` once per gradient in ``dws``
+    (shape ``(T, *w.shape)``), carrying the returned ``w`` and ``config`` from step to step, as a
+    training loop does. Returns ``(steps, config)``: ``steps[t]`` is the change the rule made to
+    ``w`` in step ``t`` (a rule may update ``w`` in place, as CS231n's ``sgd`` does), ``config``
+    the one the last step returned."""
+    steps = []
+    for dw in dws:
+        before = np.array(w, dtype=np.float64, copy=True)
+        result = fn(w, dw, config)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(f"{getattr(fn, '__name__', 'the rule')} must return (next_w, config), "
+                            f"got {type(result).__name__}")
+        w, config = result
+        if not isinstance(w, np.ndarray) or w.shape != before.shape:
+            raise TypeError(f"next_w must be an array of w's shape {before.shape}, got "
+                            f"{getattr(w, 'shape', type(w).__name__)}")
+        steps.append(np.asarray(w, dtype=np.float64) - before)
+    return np.stack(steps), config
+
+
+# Losses and update rules a training-loop task may be given, by name (see SCALAR_FUNCTIONS).
+def _softmax_regression(params, X, y):
+    """Softmax classifier ``scores = X W + b``: mean cross-entropy and its gradients."""
+    scores = X @ params["W"] + params["b"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    N = X.shape[0]
+    d = np.exp(log_p)
+    d[np.arange(N), y] -= 1.0
+    d /= N
+    return float(-log_p[np.arange(N), y].mean()), {"W": X.T @ d, "b": d.sum(axis=0)}
+
+
+def _least_squares(params, X, y):
+    """Linear regression ``pred = X w + b``: mean of ``(pred - y) ** 2 / 2`` and its gradients."""
+    residual = X @ params["w"] + params["b"][0] - y
+    N = X.shape[0]
+    return float(0.5 * np.mean(residual ** 2)), {"w": X.T @ residual / N, "b": np.array([residual.sum() / N])}
+
+
+def _rule_sgd(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    return w - config["learning_rate"] * dw, config
+
+
+def _rule_momentum(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+
+
+def _rule_adam(w, dw, config=None):
+    config = {} if config is None else config
+    for key, value in (("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8)):
+        config.setdefault(key, value)
+    t = config.get("t", 0) + 1
+    m = config["beta1"] * config.get("m", np.zeros_like(w)) + (1 - config["beta1"]) * dw
+    v = config["beta2"] * config.get("v", np.zeros_like(w)) + (1 - config["beta2"]) * dw * dw
+    config.update(m=m, v=v, t=t)
+    step = m / (1 - config["beta1"] ** t) / (np.sqrt(v / (1 - config["beta2"] ** t)) + config["epsilon"])
+    return w - config["learning_rate"] * step, config
+
+
+TRAINING_LOSSES = {"softmax_regression": _softmax_regression, "least_squares": _least_squares}
+UPDATE_RULES = {"sgd": _rule_sgd, "sgd_momentum": _rule_momentum, "adam": _rule_adam}
+
+
+def train_with_named(fn, loss, rule, params, X, y, config=None, epochs=1, batch_size=64, seed=0):
+    """``fn(TRAINING_LOSSES[loss], params, X, y, UPDATE_RULES[rule], config, epochs, batch_size, seed)``
+    for a training loop ``fn``. Returns ``(params, history, batches)``: what ``fn`` returned, and
+    for every call of the loss the indices into ``X`` of the rows it was given (-1: a row that is
+    not a row of ``X``) and the labels it was given with them."""
+    index = {X[i].tobytes(): i for i in range(X.shape[0])}
+    batches = []
+
+    def recording_loss(p, X_batch, y_batch):
+        rows = np.asarray(X_batch)
+        rows = rows.reshape(len(rows), -1) if rows.ndim else rows
+        found = [index.get(np.asarray(r, dtype=X.dtype).tobytes(), -1) for r in rows]
+        batches.append((np.array(found, dtype=np.int64), np.array(y_batch, copy=True)))
+        return TRAINING_LOSSES[loss](p, X_batch, y_batch)
+
+    result = fn(recording_loss, params, X, y, UPDATE_RULES[rule], config, epochs, batch_size, seed)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"{getattr(fn, '__name__', 'train')} must return (params, history), got {type(result).__name__}")
+    return result[0], result[1], batches

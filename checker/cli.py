@@ -23,7 +23,7 @@ def _cmd_tasks(args) -> int:
 
 def _cmd_release(args) -> int:
     from checker.course import release
-    from checker.grading.nbgrader_glue import source_folder
+    from checker.grading.gradebook import source_folder
     from checker.grading.secret import SecretError, ensure_secret
 
     course_root = Path(args.course_dir) if args.course_dir else None
@@ -39,7 +39,7 @@ def _cmd_release(args) -> int:
 
 
 def _cmd_grade(args) -> int:
-    from checker.grading.nbgrader_glue import grade_assignment
+    from checker.grading.course_grade import grade_assignment
     from checker.grading.secret import SecretError
 
     try:
@@ -54,7 +54,7 @@ def _cmd_grade(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from checker.grading.nbgrader_glue import generate_feedback
+    from checker.grading.gradebook import generate_feedback
 
     folder = generate_feedback(args.assignment, Path(args.course_dir), students=args.student)
     print(f"Feedback written to {folder}/<student>/{args.assignment}/")
@@ -62,7 +62,7 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from checker.grading.nbgrader_glue import export_grades
+    from checker.grading.gradebook import export_grades
 
     to = Path(args.to) if args.to else Path(args.course_dir) / "grades.csv"
     print(f"Grades exported to {export_grades(to, Path(args.course_dir), assignments=args.assignment)}")
@@ -86,12 +86,13 @@ def jupyter_lab_command(workspace: Path) -> list[str]:
 
 
 def _cmd_lab(args) -> int:
-    from checker.course import build_workspace
+    from checker.course import _put_environment_on_path, build_workspace
 
     workspace = Path(args.dir)
     print(build_workspace(workspace, build_root=Path(args.build_dir)).summary())
     command = jupyter_lab_command(workspace) + list(args.jupyter_args)
     print("Starting:", " ".join(command))
+    _put_environment_on_path()  # JupyterLab's terminals then find `course` (course download cifar10)
     os.execv(command[0], command)
     return 0  # not reached
 

@@ -314,6 +314,10 @@ class _BatchUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+# the command as a learner types it in a terminal at the course folder (``course`` is not on the PATH there)
+DOWNLOAD_COMMAND = ".venv/bin/course download cifar10"
+
+
 def _unpickle(path: Path) -> dict:
     try:
         with open(path, "rb") as stream:
@@ -321,12 +325,12 @@ def _unpickle(path: Path) -> dict:
     except FileNotFoundError:
         raise FileNotFoundError(
             f"{path} is missing: the CIFAR-10 folder is incomplete. "
-            f"Delete {path.parent} and run `course download cifar10` again."
+            f"Delete {path.parent} and run `{DOWNLOAD_COMMAND}` again (in a terminal, in the course folder)."
         ) from None
     except Exception as error:  # any unpickling failure means the same thing: a damaged file
         raise RuntimeError(
             f"{path} is not a readable CIFAR-10 batch ({type(error).__name__}: {error}). "
-            f"Delete {path.parent} and run `course download cifar10` again."
+            f"Delete {path.parent} and run `{DOWNLOAD_COMMAND}` again (in a terminal, in the course folder)."
         ) from None
     if not isinstance(content, dict):
         raise RuntimeError(f"{path} is not a CIFAR-10 batch: expected a dict, found {type(content).__name__}")
@@ -397,8 +401,8 @@ def load_cifar10(root=None, num_training=None, num_validation=0, num_test=None, 
     folder = cifar10_dir(root)
     if not folder.is_dir():
         raise FileNotFoundError(
-            f"CIFAR-10 not found in {folder}. Run `course download cifar10` to fetch it "
-            f"({CIFAR10_DOWNLOAD_SIZE} download), or pass root= the folder holding data_batch_1..5 and test_batch."
+            f"CIFAR-10 not found in {folder}. Run `{DOWNLOAD_COMMAND}` in a terminal, in the course folder, to "
+            f"fetch it ({CIFAR10_DOWNLOAD_SIZE} download), or pass root= the folder holding data_batch_1..5 and test_batch."
         )
     num_training = _check_count("num_training", num_training, allow_none=True)
     num_validation = _check_count("num_validation", num_validation, allow_none=False)

@@ -14,7 +14,12 @@ MESSAGES = {
         "en": "{task}: not yet ({passed}/{total} cases pass, score {score})",
         "zh": "{task}：尚未通过（{passed}/{total} 个用例通过，得分 {score}）",
     },
+    "report.failed_all_cases": {
+        "en": "{task}: not yet (all {total} cases match, but the findings below lower the score to {score})",
+        "zh": "{task}：尚未通过（全部 {total} 个用例都一致，但下面的问题使得分降为 {score}）",
+    },
     "label.case": {"en": "Case", "zh": "用例"},
+    "label.and_more": {"en": "and {n} more", "zh": "另有 {n} 个"},
     "label.also_in": {"en": "Also in", "zh": "也出现在"},
     "label.expected": {"en": "Expected", "zh": "期望"},
     "label.got": {"en": "Got", "zh": "实际"},
@@ -53,8 +58,8 @@ MESSAGES = {
     },
     "exception": {"en": "Your code raised {type}: {message}", "zh": "你的代码抛出了 {type}：{message}"},
     "hint.exception": {
-        "en": "The lines below are from your own code; the last one is where it failed. Print the shapes of the arrays involved.",
-        "zh": "下面列出的是你自己代码中的行，最后一行是出错的位置。可以打印相关数组的形状来排查。",
+        "en": "Where lines of your own code are listed above, the last one is where it failed. Print the shapes of the arrays involved.",
+        "zh": "如果上面列出了你自己代码中的行，最后一行就是出错的位置。可以打印相关数组的形状来排查。",
     },
     "timeout": {
         "en": "A case took longer than {limit} s and was stopped; the remaining cases were skipped.",
@@ -201,8 +206,8 @@ MESSAGES = {
         "zh": "{name} 是期望值的 {factor} 倍；这个倍数正好等于 {size}。",
     },
     "scale.across": {
-        "en": "In every case {name} is the expected value times {size}.",
-        "zh": "在每个用例中，{name} 都等于期望值乘以 {size}。",
+        "en": "In every case that differs, {name} is the expected value times {size}.",
+        "zh": "在每个不一致的用例中，{name} 都等于期望值乘以 {size}。",
     },
     "hint.scale.size": {
         "en": "A factor equal to a size usually means an average is missing (divide by N) or was applied twice.",

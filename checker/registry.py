@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from checker.tasks import COURSE_MODULES
+from checker.topics import COURSE_MODULES
 
 _tasks: dict | None = None
 
@@ -14,10 +14,10 @@ def _load() -> dict:
     if _tasks is None:
         tasks = {}
         for module_name in COURSE_MODULES:
-            module = importlib.import_module(f"checker.tasks.{module_name}")
+            module = importlib.import_module(f"checker.topics.{module_name}")
             for task in module.TASKS:
                 if task.module != module_name:
-                    raise RuntimeError(f"task {task.id} is declared in checker.tasks.{module_name}")
+                    raise RuntimeError(f"task {task.id} is declared in checker.topics.{module_name}")
                 if task.id in tasks:
                     raise RuntimeError(f"task {task.id} is declared twice")
                 tasks[task.id] = task

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import linecache
 import signal
 import sys
 import sysconfig
@@ -16,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHECKER_DIR = Path(__file__).resolve().parent
-_LIBRARY_DIRS = tuple(
-    str(Path(p).resolve())
-    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
+# Where the learner's code is not: the checker, the standard library, installed packages (as
+# spelled and as resolved, so that most files are placed without touching the file system).
+_NOT_LEARNER = tuple({str(p) for d in (CHECKER_DIR, *(sysconfig.get_paths()[k] for k in (
+    "stdlib", "platstdlib", "purelib", "platlib"))) for p in (Path(d), Path(d).resolve())})
 
 
 class CaseTimeout(BaseException):
@@ -35,13 +36,12 @@ def is_learner_file(filename: str) -> bool:
         return False
     if filename.startswith("<"):
         return True  # <ipython-input-...>, <string>
-    try:
-        path = str(Path(filename).resolve())
-    except OSError:
-        return True
-    if path.startswith(str(CHECKER_DIR)):
+    if filename.startswith(_NOT_LEARNER):
         return False
-    return not path.startswith(_LIBRARY_DIRS)
+    try:  # a link into the checker or the library (a learner may have broken os.path: then it is theirs)
+        return not str(Path(filename).resolve()).startswith(_NOT_LEARNER)
+    except Exception:  # noqa: BLE001
+        return True
 
 
 # --------------------------------------------------------------------------- reference guard
@@ -80,12 +80,7 @@ def time_limit(seconds: float | None):
 
     An alarm that was already set (a grader's or pytest-timeout's) is put back afterwards,
     less the time the block took."""
-    usable = (
-        seconds
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    if not (seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()):
         yield
         return
 
@@ -106,20 +101,19 @@ def time_limit(seconds: float | None):
 
 # --------------------------------------------------------------------------- captured prints
 class _BoundedBuffer(io.TextIOBase):
-    """Keeps the first lines a learner prints and counts the rest."""
+    """Keeps the first ``keep_chars`` characters a learner prints and counts all lines and characters."""
 
     def __init__(self, keep_chars: int = 2000):
-        self.kept = []
-        self.kept_chars = 0
-        self.keep_chars = keep_chars
-        self.lines = 0
+        self.kept, self.kept_chars, self.keep_chars = [], 0, keep_chars
+        self.lines = self.chars = 0
 
     def writable(self):
         return True
 
     def write(self, text):
-        text = str(text)
+        text = text if type(text) is str else str(text)
         self.lines += text.count("\n")
+        self.chars += len(text)
         if self.kept_chars < self.keep_chars:
             piece = text[: self.keep_chars - self.kept_chars]
             self.kept.append(piece)
@@ -142,23 +136,25 @@ class Outcome:
     printed_text: str = ""
     reference_calls: list = field(default_factory=list)
     timed_out: bool = False
+    printed_chars: int = 0
 
 
 def learner_frames(tb) -> list[str]:
     """Format only the frames of a traceback that are in the learner's own code.
 
     As in Python's own tracebacks, a frame repeated by runaway recursion is shown three
-    times and then counted."""
+    times and then counted. Source lines are read (``linecache``) for the learner's frames only."""
     lines, previous, same = [], None, 0
 
     def repeated():
         if same > 3:
             lines.append(f"  [Previous line repeated {same - 3} more times]")
 
-    for frame in traceback.extract_tb(tb):
-        if not is_learner_file(frame.filename):
+    for frame, lineno in traceback.walk_tb(tb):
+        code = frame.f_code
+        if not is_learner_file(code.co_filename):
             continue
-        key = (frame.filename, frame.lineno, frame.name)
+        key = (code.co_filename, lineno, code.co_name)
         if key == previous:
             same += 1
         else:
@@ -166,19 +162,22 @@ def learner_frames(tb) -> list[str]:
             previous, same = key, 1
         if same > 3:
             continue
-        where = "a notebook cell" if frame.filename.startswith(("<ipython", "/tmp/ipykernel")) else frame.filename
-        lines.append(f'  {where}, line {frame.lineno}, in {frame.name}')
-        if frame.line:
-            lines.append(f"    {frame.line.strip()}")
+        where = "a notebook cell" if code.co_filename.startswith(("<ipython", "/tmp/ipykernel")) else code.co_filename
+        lines.append(f"  {where}, line {lineno}, in {code.co_name}")
+        text = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
+        if text:
+            lines.append(f"    {text}")
     repeated()
     return lines
 
 
-def run_learner(call, limit: float | None) -> Outcome:
+def run_learner(call, limit: float | None, keep_chars: int = 2000, own_interrupts: bool = False) -> Outcome:
     """Call ``call()`` (the learner's code) with a time limit, captured output and the
-    reference guard; never raises for what the learner's code does."""
+    reference guard; never raises for what the learner's code does. A ``KeyboardInterrupt``
+    is the person at the keyboard stopping it and is passed on, unless ``own_interrupts``
+    (no keyboard: the grading worker), where it is the learner's error like any other."""
     outcome = Outcome()
-    buffer = _BoundedBuffer()
+    buffer = _BoundedBuffer(keep_chars)
     start_calls = len(_reference_calls)
     start = time.perf_counter()
     try:
@@ -187,22 +186,21 @@ def run_learner(call, limit: float | None) -> Outcome:
                 outcome.result = call()
     except CaseTimeout as exc:
         outcome.error, outcome.timed_out = exc, True
-    except KeyboardInterrupt:  # the person at the keyboard stopped it: not the learner's error
-        raise
     except BaseException as exc:  # the learner's error (SystemExit included), reported as a finding
+        if isinstance(exc, KeyboardInterrupt) and not own_interrupts:
+            raise
         outcome.error = exc
         outcome.learner_traceback = learner_frames(exc.__traceback__)
     finally:
         outcome.seconds = time.perf_counter() - start
-        outcome.printed_lines = buffer.lines
-        outcome.printed_text = buffer.text()
+        outcome.printed_lines, outcome.printed_chars, outcome.printed_text = buffer.lines, buffer.chars, buffer.text()
         outcome.reference_calls = _reference_calls[start_calls:]
         del _reference_calls[start_calls:]
     return outcome
 
 
 # --------------------------------------------------------------------------- loop counting
-def count_learner_lines(call, limit: float | None) -> tuple[Counter, Outcome]:
+def count_learner_lines(call, limit: float | None, **options) -> tuple[Counter, Outcome]:
     """Run ``call`` while counting the lines executed in the learner's own code.
 
     A loop-free implementation executes the same lines whatever the data size;
@@ -228,7 +226,7 @@ def count_learner_lines(call, limit: float | None) -> tuple[Counter, Outcome]:
     previous = sys.gettrace()
     sys.settrace(global_)
     try:
-        outcome = run_learner(call, limit)
+        outcome = run_learner(call, limit, **options)
     finally:
         sys.settrace(previous)
     return counts, outcome

@@ -18,10 +18,17 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+import numpy as np
+
+from checker import adapters
+from checker import calling as call_path
+
 PRACTICE_SEED = 231
+CACHE = "(cache: your own design, not compared)"  # what a forward task's cache is compared as
 
 
 class Case:
@@ -35,25 +42,21 @@ class Case:
     def copy_args(self):
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
-    def named_arguments(self, fn: Callable | Sequence[str]) -> dict:
-        """Arguments by parameter name (positional ones named from ``fn``'s signature,
-        or from a list of names)."""
-        params = list(fn) if isinstance(fn, (list, tuple)) else positional_names(fn)
-        named = {}
-        for i, value in enumerate(self.args):
-            named[params[i] if i < len(params) else f"arg{i}"] = value
+    def named_arguments(self, arg_names: Sequence[str]) -> dict:
+        """Arguments by parameter name: positional ones named by ``arg_names`` (``arg<i>`` past its end)."""
+        named = {arg_names[i] if i < len(arg_names) else f"arg{i}": value for i, value in enumerate(self.args)}
         named.update(self.kwargs)
         return named
 
-    def replace(self, fn: Callable | Sequence[str], name: str, value) -> "Case":
+    def replace(self, arg_names: Sequence[str], name: str, value) -> "Case":
         """The same case with argument ``name`` set to ``value``; ``"params.W1"`` sets
         key ``W1`` of the dict argument ``params`` (in a copy of that dict)."""
         if "." in name:
             outer, key = name.split(".", 1)
-            inner = dict(self.named_arguments(fn)[outer])
+            inner = dict(self.named_arguments(arg_names)[outer])
             inner[key] = value
-            return self.replace(fn, outer, inner)
-        names = list(self.named_arguments(fn))
+            return self.replace(arg_names, outer, inner)
+        names = list(self.named_arguments(arg_names))
         args, kwargs = list(self.args), dict(self.kwargs)
         if name in kwargs or name not in names[: len(args)]:
             kwargs[name] = value
@@ -67,8 +70,6 @@ class Case:
 
 def positional_names(fn: Callable) -> list[str]:
     """Names of ``fn``'s positional parameters (empty when it has no signature)."""
-    import inspect
-
     try:
         return [
             p.name
@@ -80,8 +81,6 @@ def positional_names(fn: Callable) -> list[str]:
 
 
 def _takes_varargs(fn: Callable) -> bool:
-    import inspect
-
     return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
 
 
@@ -144,6 +143,9 @@ class Task:
                     task may give the reference forward itself). Cases
                     hold the forward's arguments plus ``dout=``; the learner's backward gets the
                     cache made by the learner's own forward (see ``checker.adapters.backward``).
+    returns_cache:  a forward task: the function returns ``(out, cache)`` (a tuple or a list); ``out``
+                    is compared, the cache only has to be there (it is the learner's own design, and
+                    their backward is what checks it).
     adapter:        ``adapter(fn, *args, **kwargs)`` (backward tasks: ``adapter(fn, forward, ...)``)
                     is called instead of ``fn(*args, **kwargs)``: classes, callbacks by name. Only
                     functions of ``checker.adapters``, which the grading worker can import.
@@ -170,6 +172,7 @@ class Task:
     title: object = None
     reference_function: Callable | None = None
     forward: str | Callable | None = None
+    returns_cache: bool = False
     adapter: Callable | None = None
     compare_values: bool = True
     properties: Sequence[Property] = ()
@@ -208,8 +211,6 @@ class Task:
         """The adapter in use: the declared one, or ``adapters.backward`` for a backward task."""
         if self.adapter is not None or self.forward is None:
             return self.adapter
-        from checker import adapters
-
         return adapters.backward
 
     def argument_names(self) -> list[str]:
@@ -228,13 +229,9 @@ class Task:
 
     def forward_arguments(self, case: Case) -> tuple[list, dict]:
         """Fresh copies of a backward task's forward arguments (the case without ``dout``)."""
-        args, kwargs = case.copy_args()
-        kwargs.pop("dout", None)
-        return args, kwargs
+        return call_path.forward_arguments(*case.copy_args())
 
     def make_cases(self, seed: int = PRACTICE_SEED) -> list[Case]:
-        import numpy as np
-
         return list(self.cases(np.random.default_rng(seed)))
 
     def tolerance(self, output: str) -> tuple[float, float]:
@@ -245,18 +242,16 @@ class Task:
 
         A backward task runs ``forward`` (the reference forward when not given) first."""
         args, kwargs = case.copy_args()
-        adapter = self.calling
-        if self.forward is not None:
-            result = adapter(fn, forward or self.reference_forward, *args, **kwargs)
-        elif adapter is not None:
-            result = adapter(fn, *args, **kwargs)
-        else:
-            result = fn(*args, **kwargs)
+        forward = (forward or self.reference_forward) if self.forward is not None else None
+        result = call_path.call(fn, args, kwargs, self.calling, forward)
         return self.interpret(result, case), args, kwargs
 
     def interpret(self, result, case: Case):
-        """Turn what the function returned into what is compared (identity here; a task may
-        read a dict as a table, for instance). Runs in the trusted process only."""
+        """Turn what the function returned into what is compared: a forward's cache becomes
+        ``CACHE``, so that any cache matches any other (a task may also read a dict as a table,
+        for instance). Runs in the trusted process only."""
+        if self.returns_cache and isinstance(result, (tuple, list)) and len(result) == 2:
+            return result[0], CACHE
         return result
 
     def split_outputs(self, result) -> dict | None:

@@ -224,8 +224,9 @@ def test_a_different_submission_is_never_overwritten_silently(tmp_path):
 # ------------------------------------------------------------------------ grading a course folder
 
 from checker.cli import main as course  # noqa: E402
-from checker.grading.nbgrader_glue import (GradingResultsMissing, TrustedResults, grade_assignment,  # noqa: E402
-                                           source_folder)
+from checker.grading.course_grade import grade_assignment  # noqa: E402
+from checker.grading.gradebook import source_folder  # noqa: E402
+from checker.grading.preprocessors import GradingResultsMissing, TrustedResults  # noqa: E402
 
 A = "00_warmup"
 
@@ -372,3 +373,45 @@ def test_benchmark_runs_on_a_tiny_class(capsys):
     assert "nbgrader autograde (one kernel each, serial)" in out
     [row] = [line.split() for line in out.splitlines() if line.startswith("s000 ")]
     assert row[1] == "correct" and float(row[2]) == float(row[3]) == 12, "both graders give a correct notebook 12/12"
+
+
+@pytest.mark.slow
+def test_written_answers_awaiting_a_grader_are_named_not_counted_as_zero(course_root):
+    from nbgrader.api import Gradebook
+
+    submit(course_root, "alice")
+    run = grade_assignment(A, course_root, jobs=1, progress=False)
+    [line] = [line for line in run.summary().splitlines() if line.strip().startswith("alice")]
+    assert "12 / 14: automatic 12/12, written answers not yet graded (2 points)" in line, line
+    assert course(["feedback", A, "--course-dir", str(course_root)]) == 0
+    page = (course_root / "feedback" / "alice" / A / f"{A}.html").read_text()
+    assert "Automatic 12/12. Written answers not yet graded (2 points)" in page
+
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:  # the formgrader's manual grades
+        for grade_id in ("q_keepdims", "q_vectorization"):
+            gb.find_grade(grade_id, A, A, "alice").manual_score = 1.0
+        gb.db.commit()
+    again = grade_assignment(A, course_root, jobs=1, progress=False)
+    [line] = [line for line in again.summary().splitlines() if line.strip().startswith("alice")]
+    assert "14 / 14" in line and "not yet graded" not in line, line
+    assert course(["feedback", A, "--course-dir", str(course_root)]) == 0
+    assert "not yet graded" not in (course_root / "feedback" / "alice" / A / f"{A}.html").read_text()
+
+
+def test_the_summary_shows_what_matters_first_and_names_the_file_with_the_rest(tmp_path):
+    from checker.grading.course_grade import GradeRun, StudentResult
+    from checker.grading.gradebook import Tally
+
+    probe = {"kind": "sandbox_denied", "detail": f"open {sys.base_prefix}/lib/python311.zip (for reading) is not allowed",
+             "where": "cell 3"}
+    events = [probe, dict(probe), {"kind": "sandbox_denied", "detail": f"open {tmp_path}/gradebook.db (for writing)"},
+              {"kind": "timeout", "detail": "the cell ran past its limit of 60 s", "where": "cell 9"}]
+    events += [{"kind": "sandbox_denied", "detail": f"open {tmp_path}/other{i}.ipynb"} for i in range(4)]
+    tally = Tally(score=10, max_score=14, automatic=10, automatic_max=12, pending=0)
+    run = GradeRun(A, 1, students=[StudentResult("alice", "graded", events=events, score=10, max_score=14,
+                                                 tally=tally)], results_dir=tmp_path / "grading" / A)
+    [line] = [line for line in run.summary().splitlines() if line.strip().startswith("alice")]
+    flags = line.split("[", 1)[1]
+    assert flags.startswith("timeout"), line
+    assert "gradebook.db" in flags and "python311.zip" not in flags, "import probes come after what touches the course"
+    assert f"and 4 more, all listed in {tmp_path / 'grading' / A / 'alice.json'}" in line, line

@@ -2,7 +2,8 @@
 
 The warm-up tasks are used wherever a learner could plausibly make the mistake; small
 ad-hoc tasks (``checker.spec.Task`` with ``reference_function``) show the codes that the
-warm-up has no occasion for (regularization, integer outputs, truncation).
+warm-up has no occasion for (regularization and its factors, integer outputs, truncation,
+per-row offsets).
 """
 
 import re
@@ -11,15 +12,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import checker
 import checker.i18n
 import checker.reference.warmup as ref
+from catalogue import GRADING, Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
 from checker import check
-from report_tools import finding
 from checker.findings import CODES, NOTE_CODES
 from checker.spec import Case, Gradient, Task
+from report_tools import finding
 from test_engine_tasks import NORMAL
 
 
@@ -83,6 +84,28 @@ def gram(A):
 
 SQUARE = Task("adhoc.square", reference_function=gram,
               cases=lambda rng: [Case("3 x 3", rng.normal(size=(3, 3))), Case("4 x 4", rng.normal(size=(4, 4)))])
+
+
+def half_ridge_loss(W, X, y, reg):
+    """Least squares with the L2 term ``0.5 * reg * sum(W * W)`` (the networks' convention); returns (loss, dW)."""
+    N = X.shape[0]
+    residual = X @ W - y
+    return 0.5 * np.sum(residual * residual) / N + 0.5 * reg * np.sum(W * W), X.T @ residual / N + reg * W
+
+
+HALF_RIDGE = Task("adhoc.half_ridge_loss", cases=ridge_cases, outputs=("loss", "dW"), regularization="reg",
+                  gradients=[Gradient(loss="loss", grad="dW", wrt="W")], reference_function=half_ridge_loss)
+
+
+def log_softmax(scores):
+    """Log-probabilities of every row: (N, C) scores -> (N, C), each row normalised on its own."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+
+LOG_SOFTMAX = Task("adhoc.log_softmax", outputs=("log_probs",), reference_function=log_softmax,
+                   cases=lambda rng: [Case("4 samples, 3 classes", rng.normal(size=(4, 3))),
+                                      Case("6 samples, 5 classes", 3 * rng.normal(size=(6, 5)))])
 
 
 # =========================================================================== wrong implementations
@@ -152,6 +175,26 @@ def one_hot_transposed(y, num_classes):
     return np.eye(num_classes)[y].T
 
 
+def normalize_rows_whole_matrix_norm(X):
+    return X / np.linalg.norm(X)
+
+
+def normalize_rows_in_place(X):
+    norms = np.sqrt(np.sum(X * X, axis=1, keepdims=True))
+    X /= np.where(norms > 0, norms, 1.0)
+    return X
+
+
+def one_hot_classes_from_labels(y, num_classes):
+    return np.eye(y.max() + 1)[y]  # as many columns as the largest label present, not num_classes
+
+
+def one_hot_whole_columns(y, num_classes):
+    Y = np.zeros((len(y), num_classes))
+    Y[:, y] = 1.0  # sets the whole column of every label that occurs
+    return Y
+
+
 def squared_distances_two_loops(A, B):
     dists = np.zeros((A.shape[0], B.shape[0]))
     for i in range(A.shape[0]):
@@ -173,6 +216,10 @@ def squared_distances_sqrt(A, B):
 
 def squared_distances_zeros(A, B):
     return np.zeros((A.shape[0], B.shape[0]))
+
+
+def squared_distances_flat_norms(A, B):
+    return np.sum(A * A, axis=1) + np.sum(B * B, axis=1) - 2 * A @ B.T  # (N,) + (M,): no [:, None]
 
 
 def mse_sum_not_mean(pred, target):
@@ -232,6 +279,28 @@ def ridge_gradient_reg_times_w(W, X, y, reg):
     return 0.5 * np.sum(residual * residual) / N + reg * np.sum(W * W), X.T @ residual / N + reg * W
 
 
+def ridge_strength_halved_twice(W, X, y, reg):
+    lam = 0.5 * reg  # "lambda is reg / 2", and then the 1/2 of the convention on top
+    N = X.shape[0]
+    residual = X @ W - y
+    return 0.5 * np.sum(residual * residual) / N + 0.5 * lam * np.sum(W * W), X.T @ residual / N + lam * W
+
+
+def half_ridge_with_the_other_conventions_two(W, X, y, reg):
+    N = X.shape[0]  # the 2 of "reg * sum(W**2), gradient 2 * reg * W" carried into a 0.5 * reg task
+    residual = X @ W - y
+    return 0.5 * np.sum(residual * residual) / N + 2 * reg * np.sum(W * W), X.T @ residual / N + 2 * reg * W
+
+
+def log_softmax_without_axis(scores):
+    shifted = scores - scores.max()
+    return shifted - np.log(np.sum(np.exp(shifted)))  # one normaliser for the whole batch
+
+
+def log_softmax_by_logaddexp(scores):
+    return scores - np.logaddexp.reduce(scores, axis=1)[:, None]
+
+
 def predict_soft_argmax(scores):
     z = 200 * (scores - scores.max(axis=1, keepdims=True))
     p = np.exp(z)
@@ -260,73 +329,64 @@ def center_prints_and_is_wrong(X):
     return X - X.mean()
 
 
-# (task, wrong implementation, the code it must produce[, options for check])
 WRONG = [
-    ("warmup.center", center_global_mean, "offset"),
-    ("warmup.center", center_row_means, "known_mistake"),
-    ("warmup.center", center_in_place, "mutates_input"),
-    ("warmup.center", center_transposed, "transposed"),
-    ("warmup.center", center_calls_reference, "uses_reference"),
-    ("warmup.center", ref.center, "uses_reference"),  # the reference itself, handed in as one's own
-    ("warmup.center", center_loops_forever, "timeout", {"time_limit": 0.2}),
-    ("warmup.center", center_not_implemented, "not_implemented"),
-    ("warmup.center", center_forgets_return, "returned_none"),
-    ("warmup.center", center_string, "wrong_type"),
-    ("warmup.normalize_rows", normalize_rows_without_keepdims, "exception"),
-    ("warmup.normalize_rows", normalize_rows_zero_rows_nan, "non_finite"),
-    ("warmup.normalize_rows", normalize_rows_column_norms, "known_mistake"),
-    ("warmup.one_hot", one_hot_list, "wrong_type"),
-    ("warmup.one_hot", one_hot_unique_columns, "shape"),
-    ("warmup.one_hot", one_hot_transposed, "transposed"),
-    ("warmup.squared_distances", squared_distances_two_loops, "not_vectorized"),
-    ("warmup.squared_distances", squared_distances_one_loop, "not_vectorized"),
-    ("warmup.squared_distances", squared_distances_sqrt, "mismatch"),
-    ("warmup.squared_distances", squared_distances_zeros, "mismatch"),
-    ("warmup.mse_loss", mse_sum_not_mean, "scale"),
-    ("warmup.mse_loss", mse_target_minus_pred, "sign"),
-    ("warmup.mse_loss", mse_missing_factor_two, "scale"),
-    ("warmup.mse_loss", mse_missing_factor_two, "gradient"),
-    ("warmup.mse_loss", mse_missing_factor_two_float32, "gradient"),
-    ("warmup.mse_loss", mse_gradient_of_another_loss, "gradient"),
-    ("warmup.mse_loss", mse_loss_only, "wrong_type"),
-    ("warmup.mse_loss", mse_per_sample_loss, "shape"),
-    ("warmup.mse_loss", mse_log_of_zero, "non_finite"),
-    ("warmup.mse_loss", mse_returns_none, "returned_none"),
-    (RIDGE, ridge_without_regularization, "missing_regularization"),
-    (RIDGE, ridge_gradient_reg_times_w, "regularization_scale"),
-    (PREDICT, predict_soft_argmax, "dtype"),
-    (HALVE, halve_zeros_like, "dtype"),
-    (CENTER_FAR, center_far_float32, "dtype"),
-    (SQUARE, gram_transposed, "transposed"),
-    ("warmup.center", center_prints_and_is_wrong, "printed_output"),
-    (NORMAL, normal_twice_the_std, "property"),
+    Wrong("warmup.center", center_global_mean, "offset"),
+    Wrong("warmup.center", center_row_means, "known_mistake"),
+    Wrong("warmup.center", center_in_place, "mutates_input"),
+    Wrong("warmup.center", center_transposed, "transposed"),
+    Wrong("warmup.center", center_calls_reference, "uses_reference"),
+    Wrong("warmup.center", ref.center, "uses_reference"),  # the reference itself, handed in as one's own
+    Wrong("warmup.center", center_loops_forever, "timeout", time_limit=0.2),
+    Wrong("warmup.center", center_not_implemented, "not_implemented"),
+    Wrong("warmup.center", center_forgets_return, "returned_none"),
+    Wrong("warmup.center", center_string, "wrong_type"),
+    Wrong("warmup.normalize_rows", normalize_rows_without_keepdims, "exception"),
+    Wrong("warmup.normalize_rows", normalize_rows_zero_rows_nan, "non_finite"),
+    Wrong("warmup.normalize_rows", normalize_rows_column_norms, "known_mistake"),
+    Wrong("warmup.normalize_rows", normalize_rows_whole_matrix_norm, "mismatch"),
+    Wrong("warmup.normalize_rows", normalize_rows_in_place, "mutates_input"),
+    Wrong("warmup.one_hot", one_hot_list, "wrong_type"),
+    Wrong("warmup.one_hot", one_hot_unique_columns, "shape"),
+    Wrong("warmup.one_hot", one_hot_transposed, "transposed"),
+    Wrong("warmup.one_hot", one_hot_classes_from_labels, "shape"),
+    Wrong("warmup.one_hot", one_hot_whole_columns, "mismatch"),
+    Wrong("warmup.squared_distances", squared_distances_two_loops, "not_vectorized"),
+    Wrong("warmup.squared_distances", squared_distances_one_loop, "not_vectorized"),
+    Wrong("warmup.squared_distances", squared_distances_sqrt, "mismatch"),
+    Wrong("warmup.squared_distances", squared_distances_zeros, "mismatch"),
+    Wrong("warmup.squared_distances", squared_distances_flat_norms, "exception"),
+    Wrong("warmup.mse_loss", mse_sum_not_mean, "scale"),
+    Wrong("warmup.mse_loss", mse_target_minus_pred, "sign"),
+    Wrong("warmup.mse_loss", mse_missing_factor_two, "scale"),
+    Wrong("warmup.mse_loss", mse_missing_factor_two, "gradient"),
+    Wrong("warmup.mse_loss", mse_missing_factor_two_float32, "gradient"),
+    Wrong("warmup.mse_loss", mse_gradient_of_another_loss, "gradient"),
+    Wrong("warmup.mse_loss", mse_loss_only, "wrong_type"),
+    Wrong("warmup.mse_loss", mse_per_sample_loss, "shape"),
+    Wrong("warmup.mse_loss", mse_log_of_zero, "non_finite"),
+    Wrong("warmup.mse_loss", mse_returns_none, "returned_none"),
+    Wrong(RIDGE, ridge_without_regularization, "missing_regularization"),
+    Wrong(RIDGE, ridge_gradient_reg_times_w, "regularization_scale"),
+    Wrong(RIDGE, ridge_strength_halved_twice, "regularization_scale", says="0.25 times"),
+    Wrong(HALF_RIDGE, half_ridge_with_the_other_conventions_two, "regularization_scale"),
+    Wrong(PREDICT, predict_soft_argmax, "dtype"),
+    Wrong(HALVE, halve_zeros_like, "dtype"),
+    Wrong(CENTER_FAR, center_far_float32, "dtype"),
+    Wrong(SQUARE, gram_transposed, "transposed"),
+    Wrong(LOG_SOFTMAX, log_softmax_without_axis, "offset"),
+    Wrong("warmup.center", center_prints_and_is_wrong, "printed_output"),
+    Wrong(NORMAL, normal_twice_the_std, "property"),
 ]
 
-def _task_name(task):
-    return task if isinstance(task, str) else task.id
 
-
-@pytest.mark.parametrize("task, fn, code, options", [
-    pytest.param(*row[:3], row[3] if len(row) > 3 else {}, id=f"{_task_name(row[0])}-{row[1].__name__}-{row[2]}")
-    for row in WRONG])
-def test_wrong_implementation_is_diagnosed(task, fn, code, options):
-    report = check(task, fn, **options)
-    assert code in report.codes, f"expected {code!r} among the findings, got {report.codes}:\n{report.text()}"
-    assert report.passed is False, f"a wrong implementation passed:\n{report.text()}"
-    assert 0.0 <= report.score < 1.0, f"expected a score below 1 for a wrong implementation, got {report.score}"
-    expected_score = report.cases_passed / report.cases_total
-    if "not_vectorized" in report.codes:
-        expected_score = min(expected_score, 0.5)
-    assert report.score == pytest.approx(expected_score), (
-        f"score should be the fraction of cases passed ({report.cases_passed}/{report.cases_total}), got {report.score}")
-    assert "ok" not in report.codes, f"a failing report must not say ok: {report.codes}"
-    found = finding(report, code)
-    assert found.message and found.case, f"a finding needs a message and a case, got {found!r} in case {found.case!r}"
+@wrong_rows(WRONG)
+def test_wrong_implementation_is_diagnosed(row, seed):
+    diagnosed(row, seed)
 
 
 def test_every_code_is_covered_by_a_wrong_implementation():
     # a note never fails a check: test_engine_tasks.py shows one (a stub forward replaced by the reference's)
-    covered = {row[2] for row in WRONG} | {"ok", "note"}
+    covered = {row.code for row in WRONG} | {"ok", "note"}
     missing = set(CODES) - covered
     assert not missing, f"finding codes without a wrong implementation that triggers them: {sorted(missing)}"
 
@@ -429,56 +489,50 @@ def mse_float32_everywhere(pred, target):
 
 
 RIGHT = [
-    ("warmup.center", center_sum_over_n),
-    ("warmup.center", center_in_place_on_a_copy),
-    ("warmup.center", center_centering_matrix),
-    ("warmup.center", center_float32),
-    ("warmup.normalize_rows", normalize_rows_linalg_norm),
-    ("warmup.normalize_rows", normalize_rows_divide_where),
-    ("warmup.normalize_rows", normalize_rows_loop_on_a_copy),
-    ("warmup.normalize_rows", normalize_rows_float32),
-    ("warmup.one_hot", one_hot_eye),
-    ("warmup.one_hot", one_hot_int),
-    ("warmup.one_hot", one_hot_compare),
-    ("warmup.one_hot", one_hot_loop),
-    ("warmup.squared_distances", squared_distances_expansion),
-    ("warmup.squared_distances", squared_distances_einsum),
-    ("warmup.squared_distances", squared_distances_float32),
-    ("warmup.mse_loss", mse_dot),
-    ("warmup.mse_loss", mse_in_place_on_a_copy),
-    ("warmup.mse_loss", mse_float32_everywhere),
-    (RIDGE, ridge_loss),
-    (PREDICT, predict),
-    (PREDICT, lambda scores: np.argmax(scores, axis=1).astype(float)),  # integer-valued floats are labels too
-    (HALVE, lambda X: X * 0.5),
-    (SQUARE, gram),
+    Right("warmup.center", center_sum_over_n),
+    Right("warmup.center", center_in_place_on_a_copy),
+    Right("warmup.center", center_centering_matrix),
+    Right("warmup.center", center_float32),
+    Right("warmup.normalize_rows", normalize_rows_linalg_norm),
+    Right("warmup.normalize_rows", normalize_rows_divide_where),
+    Right("warmup.normalize_rows", normalize_rows_loop_on_a_copy),
+    Right("warmup.normalize_rows", normalize_rows_float32),
+    Right("warmup.one_hot", one_hot_eye),
+    Right("warmup.one_hot", one_hot_int),
+    Right("warmup.one_hot", one_hot_compare),
+    Right("warmup.one_hot", one_hot_loop),
+    Right("warmup.squared_distances", squared_distances_expansion),
+    Right("warmup.squared_distances", squared_distances_einsum),
+    Right("warmup.squared_distances", squared_distances_float32),
+    Right("warmup.mse_loss", mse_dot),
+    Right("warmup.mse_loss", mse_in_place_on_a_copy),
+    Right("warmup.mse_loss", mse_float32_everywhere),
+    Right(RIDGE, ridge_loss),
+    Right(PREDICT, predict),
+    Right(PREDICT, lambda scores: np.argmax(scores, axis=1).astype(float)),  # integer-valued floats are labels too
+    Right(HALVE, lambda X: X * 0.5),
+    Right(SQUARE, gram),
+    Right(LOG_SOFTMAX, log_softmax),
+    Right(LOG_SOFTMAX, log_softmax_by_logaddexp),
+    Right(HALF_RIDGE, half_ridge_loss),
 ]
 
 
-@pytest.mark.parametrize("task, fn", [pytest.param(*row, id=f"{_task_name(row[0])}-{row[1].__name__}") for row in RIGHT])
-def test_right_implementation_passes(task, fn):
-    report = check(task, fn)
-    assert report.codes == ["ok"], f"expected only 'ok', got {report.codes}:\n{report.text()}"
-    assert report.passed is True
-    assert report.score == 1.0, f"expected score 1.0, got {report.score}"
-    assert report.cases_passed == report.cases_total
-
-
-def test_every_warmup_task_has_two_right_implementations():
-    counts = {t: sum(1 for task, _ in RIGHT if task == t) for t in checker.tasks() if t.startswith("warmup.")}
-    assert all(n >= 2 for n in counts.values()), f"expected at least two right implementations per task, got {counts}"
+@right_rows(RIGHT, seeds=GRADING)
+def test_right_implementation_passes(row, seed):
+    passes(row, seed)
 
 
 # =========================================================================== what the findings say
 def test_global_mean_is_an_offset_per_column():
-    report = check("warmup.center", center_global_mean)
+    report = report_of("warmup.center", center_global_mean)
     offset = finding(report, "offset")
     assert "row" in offset.message and "same vector" in offset.message, offset.message
     assert "X.mean(axis=0)" in offset.hint, f"expected the task's hint about per-column means, got {offset.hint!r}"
 
 
 def test_row_means_are_named_as_the_known_mistake():
-    report = check("warmup.center", center_row_means)
+    report = report_of("warmup.center", center_row_means)
     assert report.codes == ["known_mistake"], f"expected only the named mistake, got {report.codes}"
     mistake = finding(report, "known_mistake")
     assert "axis=1" in mistake.message and "axis=0" in mistake.message, mistake.message
@@ -486,21 +540,21 @@ def test_row_means_are_named_as_the_known_mistake():
 
 
 def test_in_place_subtraction_counts_the_changed_entries():
-    report = check("warmup.center", center_in_place)
+    report = report_of("warmup.center", center_in_place)
     mutation = finding(report, "mutates_input")
     assert "X" in mutation.message and "12 entries" in mutation.message, mutation.message
     assert report.score == 0.0, f"values computed by mutating the input do not earn cases, got {report.score}"
 
 
 def test_transposed_result_names_both_shapes():
-    report = check("warmup.center", center_transposed)
+    report = report_of("warmup.center", center_transposed)
     transposed = finding(report, "transposed")
     assert "(4, 3) = (X.shape[0], X.shape[1])" in transposed.message, transposed.message
     assert "(3, 4) = (X.shape[1], X.shape[0])" in transposed.message, transposed.message
 
 
 def test_transposed_one_hot_is_found_by_values_when_square_and_by_shape_otherwise():
-    report = check("warmup.one_hot", one_hot_transposed)
+    report = report_of("warmup.one_hot", one_hot_transposed)
     transposed = finding(report, "transposed")
     labels = [label[0] for label in transposed.cases]
     # 4 x 5, 1 x 3 and 9 x 5 are caught by their shape; the last case, 3 x 3 and not symmetric, by its values
@@ -513,14 +567,14 @@ def test_transposed_one_hot_is_found_by_values_when_square_and_by_shape_otherwis
 
 
 def test_transposed_square_result_is_recognised_by_its_values():
-    report = check(SQUARE, gram_transposed)
+    report = report_of(SQUARE, gram_transposed)
     transposed = finding(report, "transposed")
     assert transposed.text.key == "transposed.square", f"expected the square-matrix message, got {transposed.message!r}"
     assert "square" in transposed.message
 
 
 def test_missing_keepdims_shows_the_broadcast_error_and_only_the_learners_frames():
-    report = check("warmup.normalize_rows", normalize_rows_without_keepdims)
+    report = report_of("warmup.normalize_rows", normalize_rows_without_keepdims)
     error = finding(report, "exception")
     assert "ValueError" in error.message and "broadcast" in error.message, error.message
     assert error.detail, "expected the learner's own frames in the finding's detail"
@@ -532,7 +586,7 @@ def test_missing_keepdims_shows_the_broadcast_error_and_only_the_learners_frames
 
 
 def test_nan_for_a_row_of_zeros_points_at_the_row():
-    report = check("warmup.normalize_rows", normalize_rows_zero_rows_nan)
+    report = report_of("warmup.normalize_rows", normalize_rows_zero_rows_nan)
     nan = finding(report, "non_finite")
     assert nan.where == "[2, 0]", f"expected the first NaN at [2, 0] (the row of zeros), got {nan.where}"
     assert "NaN" in nan.message and "zero" in nan.case, (nan.message, nan.case)
@@ -541,14 +595,14 @@ def test_nan_for_a_row_of_zeros_points_at_the_row():
 
 
 def test_list_instead_of_array_is_a_wrong_type():
-    report = check("warmup.one_hot", one_hot_list)
+    report = report_of("warmup.one_hot", one_hot_list)
     wrong = finding(report, "wrong_type")
     assert "NumPy array" in wrong.message and "list of 4 items" in wrong.message, wrong.message
     assert "np.array" in wrong.hint, wrong.hint
 
 
 def test_columns_from_unique_labels_explain_the_shape():
-    report = check("warmup.one_hot", one_hot_unique_columns)
+    report = report_of("warmup.one_hot", one_hot_unique_columns)
     shape = finding(report, "shape")
     assert "(4, 3)" in shape.message and "(4, 5)" in shape.message, shape.message
     assert "num_classes" in shape.message or "y.shape[0]" in shape.message, (
@@ -558,7 +612,7 @@ def test_columns_from_unique_labels_explain_the_shape():
 
 def test_loops_are_not_vectorized_and_cap_the_score():
     for fn in (squared_distances_two_loops, squared_distances_one_loop):
-        report = check("warmup.squared_distances", fn)
+        report = report_of("warmup.squared_distances", fn)
         loops = finding(report, "not_vectorized")
         assert report.cases_passed == report.cases_total, f"{fn.__name__} computes the right values"
         assert report.score == 0.5, f"a looping solution scores at most 0.5, got {report.score}"
@@ -570,7 +624,7 @@ def test_loops_are_not_vectorized_and_cap_the_score():
 
 
 def test_square_root_of_distances_is_a_plain_mismatch_with_its_first_index():
-    report = check("warmup.squared_distances", squared_distances_sqrt)
+    report = report_of("warmup.squared_distances", squared_distances_sqrt)
     assert report.codes == ["mismatch"], f"no more specific cause applies, got {report.codes}"
     mismatch = finding(report, "mismatch")
     assert mismatch.where == "[0, 0]" and "[0, 0]" in mismatch.message, (mismatch.where, mismatch.message)
@@ -578,7 +632,7 @@ def test_square_root_of_distances_is_a_plain_mismatch_with_its_first_index():
 
 
 def test_sum_instead_of_mean_is_a_scale_named_by_the_batch_size_across_cases():
-    report = check("warmup.mse_loss", mse_sum_not_mean)
+    report = report_of("warmup.mse_loss", mse_sum_not_mean)
     scales = {f.output: f for f in report.findings if f.code == "scale"}
     assert set(scales) == {"loss", "dpred"}, f"expected a scale finding for loss and for dpred, got {report.codes}"
     assert "every case" in scales["loss"].message and "pred.shape[0]" in scales["loss"].message, scales["loss"].message
@@ -588,14 +642,14 @@ def test_sum_instead_of_mean_is_a_scale_named_by_the_batch_size_across_cases():
 
 
 def test_target_minus_pred_flips_the_sign_of_the_gradient():
-    report = check("warmup.mse_loss", mse_target_minus_pred)
+    report = report_of("warmup.mse_loss", mse_target_minus_pred)
     sign = finding(report, "sign")
     assert sign.output == "dpred", f"the loss is unchanged by the sign, got the sign on {sign.output}"
     assert "prediction - target" in sign.hint, sign.hint
 
 
 def test_missing_factor_two_is_a_scale_of_one_half():
-    report = check("warmup.mse_loss", mse_missing_factor_two)
+    report = report_of("warmup.mse_loss", mse_missing_factor_two)
     scale = finding(report, "scale")
     assert scale.output == "dpred" and "0.5 times" in scale.message, scale.message
     gradient = finding(report, "gradient")
@@ -603,13 +657,13 @@ def test_missing_factor_two_is_a_scale_of_one_half():
 
 
 def test_gradient_check_catches_float32_mistakes_too():
-    report = check("warmup.mse_loss", mse_missing_factor_two_float32)
+    report = report_of("warmup.mse_loss", mse_missing_factor_two_float32)
     gradient = finding(report, "gradient")
     assert "1e-03" in gradient.message, f"float32 results are checked with a float32 tolerance, got {gradient.message!r}"
 
 
 def test_missing_regularization_is_named_for_loss_and_gradient():
-    report = check(RIDGE, ridge_without_regularization)
+    report = report_of(RIDGE, ridge_without_regularization)
     outputs = sorted(f.output for f in report.findings if f.code == "missing_regularization")
     assert outputs == ["dW", "loss"], f"expected missing_regularization on loss and dW, got {report.codes}"
     assert "reg=0" in finding(report, "missing_regularization").message
@@ -617,33 +671,68 @@ def test_missing_regularization_is_named_for_loss_and_gradient():
 
 
 def test_regularization_gradient_scale_is_reported_with_its_factor():
-    report = check(RIDGE, ridge_gradient_reg_times_w)
+    report = report_of(RIDGE, ridge_gradient_reg_times_w)
     scale = finding(report, "regularization_scale")
     assert scale.output == "dW" and "0.5 times" in scale.message, scale.message
     assert "2 * reg * W" in scale.hint, scale.hint
 
 
+def test_regularization_factors_of_a_quarter_and_four_are_named_even_for_a_scalar_loss():
+    # one number fits some factor always: for the scalar loss only the factors real mistakes produce are named
+    quarter = report_of(RIDGE, ridge_strength_halved_twice)
+    scales = {f.output: f.message for f in quarter.findings if f.code == "regularization_scale"}
+    assert set(scales) == {"loss", "dW"} and "0.25 times" in scales["loss"], quarter.text()
+    assert quarter.cases_passed == 1, "the case with reg = 0 passes"
+    four = report_of(HALF_RIDGE, half_ridge_with_the_other_conventions_two)
+    scales = {f.output: f.message for f in four.findings if f.code == "regularization_scale"}
+    assert "4 times" in scales.get("loss", ""), f"expected the loss named 4 times the due term:\n{four.text()}"
+    assert "2 times" in scales.get("dW", ""), four.text()
+
+
+def test_a_regularization_factor_no_mistake_produces_is_not_claimed_for_a_scalar_loss():
+    def half_ridge_three_halves_reg(W, X, y, reg):
+        loss, dW = half_ridge_loss(W, X, y, reg)
+        return loss + reg * np.sum(W * W), dW  # 3 times the due term in the loss alone: nobody's convention
+
+    report = check(HALF_RIDGE, half_ridge_three_halves_reg)
+    loss_codes = [f.code for f in report.findings if f.output == "loss"]
+    assert loss_codes == ["mismatch"], f"a factor of 3 on a scalar is no evidence of a regularization mistake:\n{report.text()}"
+
+
+def test_a_normaliser_over_the_whole_batch_is_an_offset_of_each_row():
+    report = report_of(LOG_SOFTMAX, log_softmax_without_axis)
+    offset = finding(report, "offset")
+    assert offset.text.key == "offset.columns", f"expected the per-row offset, got {offset.message!r}"
+    assert "wrong axis" in offset.hint and "axis=1" in offset.hint, offset.hint
+    assert len(offset.cases) == report.cases_total, f"every case is off by a constant per row: {offset.cases}"
+    scores = LOG_SOFTMAX.make_cases()[0].args[0]
+    per_row = log_softmax_without_axis(scores) - log_softmax(scores)
+    assert np.allclose(per_row, per_row[:, :1]) and not np.allclose(per_row, per_row[0, 0]), "a constant of each row's own"
+    shown = [float(v) for v in re.findall(r"-?\d+\.\d+", offset.message.split("per-row offsets")[1])]
+    assert np.allclose(shown, per_row[:, 0], rtol=1e-4), f"expected the offsets {per_row[:, 0]} in {offset.message!r}"
+
+
 def test_integer_labels_required():
-    report = check(PREDICT, predict_soft_argmax)
+    report = report_of(PREDICT, predict_soft_argmax)
     dtype = finding(report, "dtype")
     assert "whole numbers" in dtype.message, dtype.message
 
 
 def test_zeros_like_of_integers_truncates():
-    report = check(HALVE, halve_zeros_like)
+    report = report_of(HALVE, halve_zeros_like)
     dtype = finding(report, "dtype")
     assert "int" in dtype.message and "cut off" in dtype.message, dtype.message
     assert "zeros_like" in dtype.hint, dtype.hint
 
 
 def test_float32_far_from_zero_loses_precision():
-    report = check(CENTER_FAR, center_far_float32)
+    report = report_of(CENTER_FAR, center_far_float32)
     dtype = finding(report, "dtype")
     assert "float32" in dtype.message and "float64" in dtype.message, dtype.message
 
 
 def test_the_reference_itself_counts_as_using_the_reference():
-    report = check("warmup.center", ref.center)
+    report = report_of("warmup.center", ref.center)
     used = finding(report, "uses_reference")
     assert "checker.reference.warmup.center" in used.message, used.message
 
@@ -675,14 +764,14 @@ def test_printing_a_lot_is_a_note_and_a_right_answer_still_passes():
 
 
 def test_not_implemented_and_none_say_what_to_do():
-    not_implemented = finding(check("warmup.center", center_not_implemented), "not_implemented")
+    not_implemented = finding(report_of("warmup.center", center_not_implemented), "not_implemented")
     assert "NotImplementedError" in not_implemented.hint, not_implemented.hint
-    none = finding(check("warmup.center", center_forgets_return), "returned_none")
+    none = finding(report_of("warmup.center", center_forgets_return), "returned_none")
     assert "return" in none.hint, none.hint
 
 
 def test_returning_only_the_loss_asks_for_both_outputs():
-    report = check("warmup.mse_loss", mse_loss_only)
+    report = report_of("warmup.mse_loss", mse_loss_only)
     wrong = finding(report, "wrong_type")
     assert "2 values" in wrong.message, wrong.message
     assert "loss, dpred" in wrong.hint, wrong.hint

@@ -1,7 +1,7 @@
 """The instructor's path end to end, as the README tells it: course release -> three students'
 submissions (correct, partly wrong, hostile) from a zip -> course grade -> the gradebook holds the
 right partial scores -> a grade given by hand survives a re-grade -> course feedback -> course export.
-And nbgrader's own `nbgrader autograde` still works on the course."""
+And nbgrader's own `nbgrader autograde` still works on the course (through the trusted grader)."""
 
 from __future__ import annotations
 
@@ -209,7 +209,8 @@ def test_release_grade_manual_grade_feedback_export(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_plain_nbgrader_autograde_still_works(tmp_path):
-    """nbgrader's own pipeline (generate_assignment, autograde in a kernel) on one honest submission."""
+    """nbgrader's own commands (generate_assignment, autograde: through the trusted grader, as
+    nbgrader_config.py configures it) on one honest submission."""
     root = new_course(tmp_path)
     shutil.copy(PROJECT_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))

@@ -8,13 +8,10 @@ import numpy as np
 import pytest
 
 import checker
-import checker.i18n
-from checker import check
+from catalogue import Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
 from checker.data import load_digits
 from checker.reference import knn as ref
-from checker.tasks.knn import TASKS
-
-TASK_IDS = [t.id for t in TASKS]
+from checker.topics.knn import TASKS
 
 
 def _l2_direct(X_test, X_train):
@@ -338,88 +335,66 @@ def cv_counts_correct(X, y, k_choices, num_folds):
     return result
 
 
-# (task, wrong implementation, the code it must produce[, options for check])
 WRONG = [
-    ("knn.distances_two_loops", two_loops_transposed, "transposed"),
-    ("knn.distances_two_loops", two_loops_no_sqrt, "known_mistake"),
-    ("knn.distances_two_loops", two_loops_int_array, "dtype"),
-    ("knn.distances_two_loops", two_loops_square_of_sum, "mismatch"),
-    ("knn.distances_two_loops", two_loops_aliased_row, "mutates_input"),
-    ("knn.distances_two_loops", two_loops_swapped_ranges, "exception"),
-    ("knn.distances_two_loops", two_loops_l1, "known_mistake"),
-    ("knn.distances_one_loop", one_loop_no_axis, "mismatch"),
-    ("knn.distances_one_loop", one_loop_wrong_axis, "exception"),
-    ("knn.distances_one_loop", one_loop_stacked_columns, "transposed"),
-    ("knn.distances_one_loop", one_loop_no_sqrt, "known_mistake"),
-    ("knn.distances_one_loop", one_loop_in_place, "mutates_input"),
-    ("knn.distances_no_loops", no_loops_two_loops, "not_vectorized"),
-    ("knn.distances_no_loops", no_loops_one_loop, "not_vectorized"),
-    ("knn.distances_no_loops", no_loops_flat_norms, "exception"),
-    ("knn.distances_no_loops", no_loops_no_sqrt, "known_mistake"),
-    ("knn.distances_no_loops", no_loops_transposed, "transposed"),
-    ("knn.distances_no_loops", no_loops_plus_cross_term, "mismatch"),
-    ("knn.distances_l1", l1_without_abs, "mismatch"),
-    ("knn.distances_l1", l1_as_l2, "known_mistake"),
-    ("knn.distances_l1", l1_transposed, "transposed"),
-    ("knn.distances_l1", l1_wrong_axis, "shape"),
-    ("knn.distances_l1", l1_in_place, "mutates_input"),
-    ("knn.distances_l1", l1_uint8_pixels, "mismatch"),
-    ("knn.predict_labels", predict_ties_to_larger, "known_mistake"),
-    ("knn.predict_labels", predict_counter, "known_mistake"),
-    ("knn.predict_labels", predict_farthest, "known_mistake"),
-    ("knn.predict_labels", predict_k_plus_one, "known_mistake"),
-    ("knn.predict_labels", predict_wrong_axis, "shape"),
-    ("knn.predict_labels", predict_votes_argmax_axis0, "shape"),
-    ("knn.predict_labels", predict_mean_label, "known_mistake"),
-    ("knn.predict_labels", predict_ignores_k, "known_mistake"),
-    ("knn.predict_labels", predict_overwrites_dists, "mutates_input"),
-    ("knn.predict_labels", predict_one_hot, "shape"),
-    ("knn.cross_validate", cv_percent, "scale"),
-    ("knn.cross_validate", cv_strided_folds, "mismatch"),
-    ("knn.cross_validate", cv_equal_folds, "mismatch"),
-    ("knn.cross_validate", cv_validation_in_training, "known_mistake"),
-    ("knn.cross_validate", cv_keys_are_positions, "wrong_type"),
-    ("knn.cross_validate", cv_mean_only, "wrong_type"),
-    ("knn.cross_validate", cv_centers_in_place, "mutates_input"),
-    ("knn.cross_validate", cv_counts_correct, "mismatch"),
+    Wrong("knn.distances_two_loops", two_loops_transposed, "transposed"),
+    Wrong("knn.distances_two_loops", two_loops_no_sqrt, "known_mistake", says="square root"),
+    Wrong("knn.distances_two_loops", two_loops_int_array, "dtype"),
+    Wrong("knn.distances_two_loops", two_loops_square_of_sum, "mismatch"),
+    Wrong("knn.distances_two_loops", two_loops_aliased_row, "mutates_input"),
+    Wrong("knn.distances_two_loops", two_loops_swapped_ranges, "exception"),
+    Wrong("knn.distances_two_loops", two_loops_l1, "known_mistake", says="L1"),
+    Wrong("knn.distances_one_loop", one_loop_no_axis, "mismatch"),
+    Wrong("knn.distances_one_loop", one_loop_wrong_axis, "exception"),
+    Wrong("knn.distances_one_loop", one_loop_stacked_columns, "transposed"),
+    Wrong("knn.distances_one_loop", one_loop_no_sqrt, "known_mistake", says="square root"),
+    Wrong("knn.distances_one_loop", one_loop_in_place, "mutates_input"),
+    Wrong("knn.distances_no_loops", no_loops_two_loops, "not_vectorized"),
+    Wrong("knn.distances_no_loops", no_loops_one_loop, "not_vectorized"),
+    Wrong("knn.distances_no_loops", no_loops_flat_norms, "exception"),
+    Wrong("knn.distances_no_loops", no_loops_no_sqrt, "known_mistake", says="square root"),
+    Wrong("knn.distances_no_loops", no_loops_transposed, "transposed"),
+    Wrong("knn.distances_no_loops", no_loops_plus_cross_term, "mismatch"),
+    Wrong("knn.distances_l1", l1_without_abs, "mismatch"),
+    Wrong("knn.distances_l1", l1_as_l2, "known_mistake", says="L2 instead of L1"),
+    Wrong("knn.distances_l1", l1_transposed, "transposed"),
+    Wrong("knn.distances_l1", l1_wrong_axis, "shape"),
+    Wrong("knn.distances_l1", l1_in_place, "mutates_input"),
+    Wrong("knn.distances_l1", l1_uint8_pixels, "mismatch"),
+    Wrong("knn.predict_labels", predict_ties_to_larger, "known_mistake", says="larger label"),
+    Wrong("knn.predict_labels", predict_counter, "known_mistake", says="nearer neighbour"),
+    Wrong("knn.predict_labels", predict_farthest, "known_mistake", says="farthest"),
+    Wrong("knn.predict_labels", predict_k_plus_one, "known_mistake", says="k + 1"),
+    Wrong("knn.predict_labels", predict_wrong_axis, "shape"),
+    Wrong("knn.predict_labels", predict_votes_argmax_axis0, "shape"),
+    Wrong("knn.predict_labels", predict_mean_label, "known_mistake", says="mean"),
+    Wrong("knn.predict_labels", predict_ignores_k, "known_mistake", says="only the nearest"),
+    Wrong("knn.predict_labels", predict_overwrites_dists, "mutates_input"),
+    Wrong("knn.predict_labels", predict_one_hot, "shape"),
+    Wrong("knn.cross_validate", cv_percent, "scale"),
+    Wrong("knn.cross_validate", cv_strided_folds, "mismatch"),
+    Wrong("knn.cross_validate", cv_equal_folds, "mismatch"),
+    Wrong("knn.cross_validate", cv_validation_in_training, "known_mistake", says="validation fold"),
+    Wrong("knn.cross_validate", cv_keys_are_positions, "wrong_type"),
+    Wrong("knn.cross_validate", cv_mean_only, "wrong_type"),
+    Wrong("knn.cross_validate", cv_centers_in_place, "mutates_input"),
+    Wrong("knn.cross_validate", cv_counts_correct, "mismatch"),
 ]
 
-# which known mistake each known_mistake row must be named as (a word of its name)
-MISTAKE_NAMES = {
-    two_loops_no_sqrt: "square root", two_loops_l1: "L1", one_loop_no_sqrt: "square root", no_loops_no_sqrt: "square root",
-    l1_as_l2: "L2 instead of L1", predict_ties_to_larger: "larger label", predict_counter: "nearer neighbour",
-    predict_farthest: "farthest", predict_k_plus_one: "k + 1", predict_mean_label: "mean",
-    predict_ignores_k: "only the nearest", cv_validation_in_training: "validation fold",
-}
 
-
-@pytest.mark.parametrize("task, fn, code, options", [
-    pytest.param(*row[:3], row[3] if len(row) > 3 else {}, id=f"{row[0]}-{row[1].__name__}-{row[2]}") for row in WRONG])
-def test_wrong_implementation_is_diagnosed(task, fn, code, options):
-    report = check(task, fn, **options)
-    assert code in report.codes, f"expected {code!r} among the findings, got {report.codes}:\n{report.text()}"
-    assert report.passed is False, f"a wrong implementation passed:\n{report.text()}"
-    assert 0.0 <= report.score < 1.0
-    assert "ok" not in report.codes
-    if code == "known_mistake":
-        named = [f.message for f in report.findings if f.code == "known_mistake"]
-        assert any(MISTAKE_NAMES[fn] in m for m in named), f"expected the mistake {MISTAKE_NAMES[fn]!r}, got {named}"
-
-
-def test_every_task_has_five_wrong_implementations():
-    counts = {t: sum(1 for row in WRONG if row[0] == t) for t in TASK_IDS}
-    assert all(n >= 5 for n in counts.values()), f"expected at least five wrong implementations per task, got {counts}"
+@wrong_rows(WRONG)
+def test_wrong_implementation_is_diagnosed(row, seed):
+    diagnosed(row, seed)
 
 
 def test_ties_to_larger_label_are_named_in_the_tie_case():
-    report = check("knn.predict_labels", predict_ties_to_larger)
+    report = report_of("knn.predict_labels", predict_ties_to_larger)
     mistake = next(f for f in report.findings if f.code == "known_mistake")
     assert any("tied" in str(label) for label in mistake.cases), mistake.cases
     assert "smallest" in mistake.hint, mistake.hint
 
 
 def test_accuracy_in_percent_is_a_factor_100():
-    report = check("knn.cross_validate", cv_percent)
+    report = report_of("knn.cross_validate", cv_percent)
     scale = next(f for f in report.findings if f.code == "scale")
     assert "100" in scale.message, scale.message
     assert "fraction" in scale.hint, scale.hint
@@ -579,45 +554,32 @@ def cv_float32(X, y, k_choices, num_folds):
 
 
 RIGHT = [
-    ("knn.distances_two_loops", cs231n_two_loops),
-    ("knn.distances_two_loops", two_loops_linalg_norm),
-    ("knn.distances_two_loops", two_loops_float32),
-    ("knn.distances_one_loop", cs231n_one_loop),
-    ("knn.distances_one_loop", one_loop_over_training_points),
-    ("knn.distances_one_loop", one_loop_float32),
-    ("knn.distances_no_loops", cs231n_no_loops),
-    ("knn.distances_no_loops", no_loops_broadcast),
-    ("knn.distances_no_loops", no_loops_einsum_clipped_float32),
-    ("knn.distances_l1", l1_broadcast),
-    ("knn.distances_l1", l1_loop),
-    ("knn.distances_l1", l1_int_copy),
-    ("knn.distances_l1", l1_float32),
-    ("knn.predict_labels", cs231n_predict_labels),
-    ("knn.predict_labels", predict_unique_counts),
-    ("knn.predict_labels", predict_vectorized_votes),
-    ("knn.predict_labels", predict_counter_sorted),
-    ("knn.cross_validate", cs231n_cross_validate),
-    ("knn.cross_validate", cv_masks_and_arrays),
-    ("knn.cross_validate", cv_float32),
+    Right("knn.distances_two_loops", cs231n_two_loops),
+    Right("knn.distances_two_loops", two_loops_linalg_norm),
+    Right("knn.distances_two_loops", two_loops_float32),
+    Right("knn.distances_one_loop", cs231n_one_loop),
+    Right("knn.distances_one_loop", one_loop_over_training_points),
+    Right("knn.distances_one_loop", one_loop_float32),
+    Right("knn.distances_no_loops", cs231n_no_loops),
+    Right("knn.distances_no_loops", no_loops_broadcast),
+    Right("knn.distances_no_loops", no_loops_einsum_clipped_float32),
+    Right("knn.distances_l1", l1_broadcast),
+    Right("knn.distances_l1", l1_loop),
+    Right("knn.distances_l1", l1_int_copy),
+    Right("knn.distances_l1", l1_float32),
+    Right("knn.predict_labels", cs231n_predict_labels),
+    Right("knn.predict_labels", predict_unique_counts),
+    Right("knn.predict_labels", predict_vectorized_votes),
+    Right("knn.predict_labels", predict_counter_sorted),
+    Right("knn.cross_validate", cs231n_cross_validate),
+    Right("knn.cross_validate", cv_masks_and_arrays),
+    Right("knn.cross_validate", cv_float32),
 ]
 
 
-@pytest.mark.parametrize("task, fn", [pytest.param(*row, id=f"{row[0]}-{row[1].__name__}") for row in RIGHT])
-def test_right_implementation_passes(task, fn):
-    report = check(task, fn)
-    assert report.codes == ["ok"], f"expected only 'ok', got {report.codes}:\n{report.text()}"
-    assert report.passed is True and report.score == 1.0
-
-
-@pytest.mark.parametrize("task, fn", [pytest.param(*row, id=f"{row[0]}-{row[1].__name__}") for row in RIGHT])
-def test_right_implementation_passes_with_another_seed(task, fn):
-    report = check(task, fn, seed=12345)
-    assert report.codes == ["ok"], f"expected only 'ok' with a grading seed, got {report.codes}:\n{report.text()}"
-
-
-def test_every_task_has_two_right_implementations():
-    counts = {t: sum(1 for task, _ in RIGHT if task == t) for t in TASK_IDS}
-    assert all(n >= 2 for n in counts.values()), f"expected at least two right implementations per task, got {counts}"
+@right_rows(RIGHT)
+def test_right_implementation_passes(row, seed):
+    passes(row, seed)
 
 
 def test_knn_tasks_are_registered_in_order():

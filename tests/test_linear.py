@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import checker.reference.linear as ref
-from checker import check
+from catalogue import Right, Wrong, diagnosed, passes, right_rows, wrong_rows
 from checker.data import load_digits
 from checker.registry import get
 
@@ -499,97 +499,83 @@ def predict_centers_W_in_place(W, X):
 
 
 # =========================================================================== the tables
-CORRECT = [
-    ("linear.svm_loss_naive", svm_naive_cs231n),
-    ("linear.svm_loss_naive", svm_naive_float32),
-    ("linear.svm_loss_naive", svm_naive_per_class),
-    ("linear.svm_loss_naive", svm_vectorized_cs231n),
-    ("linear.svm_loss_vectorized", svm_vectorized_cs231n),
-    ("linear.svm_loss_vectorized", svm_vectorized_float32),
-    ("linear.svm_loss_vectorized", svm_vectorized_one_hot),
-    ("linear.softmax_loss_naive", softmax_naive_cs231n),
-    ("linear.softmax_loss_naive", softmax_naive_float32),
-    ("linear.softmax_loss_naive", softmax_naive_log_sum_exp),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_cs231n),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_float32),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_one_hot),
-    ("linear.predict", predict_cs231n),
-    ("linear.predict", predict_float32_loop),
+RIGHT = [
+    Right("linear.svm_loss_naive", svm_naive_cs231n),
+    Right("linear.svm_loss_naive", svm_naive_float32),
+    Right("linear.svm_loss_naive", svm_naive_per_class),
+    Right("linear.svm_loss_naive", svm_vectorized_cs231n),
+    Right("linear.svm_loss_vectorized", svm_vectorized_cs231n),
+    Right("linear.svm_loss_vectorized", svm_vectorized_float32),
+    Right("linear.svm_loss_vectorized", svm_vectorized_one_hot),
+    Right("linear.softmax_loss_naive", softmax_naive_cs231n),
+    Right("linear.softmax_loss_naive", softmax_naive_float32),
+    Right("linear.softmax_loss_naive", softmax_naive_log_sum_exp),
+    Right("linear.softmax_loss_vectorized", softmax_vectorized_cs231n),
+    Right("linear.softmax_loss_vectorized", softmax_vectorized_float32),
+    Right("linear.softmax_loss_vectorized", softmax_vectorized_one_hot),
+    Right("linear.predict", predict_cs231n),
+    Right("linear.predict", predict_float32_loop),
 ]
+
+
+def named(task_id, fn, words):
+    """A wrong row whose cause is a known mistake: every such finding says ``words``, and no misleading
+    regularization_scale comes with it."""
+    return Wrong(task_id, fn, "known_mistake", says=words, each=True, without=("regularization_scale",))
+
 
 WRONG = [
-    ("linear.svm_loss_naive", svm_naive_no_average, "scale"),
-    ("linear.svm_loss_naive", svm_naive_gradient_not_averaged, "scale"),
-    ("linear.svm_loss_naive", svm_naive_no_delta, "known_mistake"),
-    ("linear.svm_loss_naive", svm_naive_counts_correct_class, "known_mistake"),
-    ("linear.svm_loss_naive", svm_naive_no_regularization, "missing_regularization"),
-    ("linear.svm_loss_naive", svm_naive_reg_gradient_without_2, "regularization_scale"),
-    ("linear.svm_loss_naive", svm_naive_reg_not_differentiated, "missing_regularization"),
-    ("linear.svm_loss_naive", svm_naive_wrong_sign, "sign"),
-    ("linear.svm_loss_naive", svm_naive_transposed, "transposed"),
-    ("linear.svm_loss_vectorized", svm_vectorized_loops, "not_vectorized"),
-    ("linear.svm_loss_vectorized", svm_vectorized_keeps_correct_margin, "known_mistake"),
-    ("linear.svm_loss_vectorized", svm_vectorized_no_pull_on_correct_class, "gradient"),
-    ("linear.svm_loss_vectorized", svm_vectorized_gradient_not_averaged, "scale"),
-    ("linear.svm_loss_vectorized", svm_vectorized_no_regularization, "missing_regularization"),
-    ("linear.svm_loss_vectorized", svm_vectorized_reg_gradient_without_2, "regularization_scale"),
-    ("linear.svm_loss_vectorized", svm_vectorized_dW_aliases_W, "mutates_input"),
-    ("linear.softmax_loss_naive", softmax_naive_no_max_shift, "non_finite"),
-    ("linear.softmax_loss_naive", softmax_naive_no_average, "scale"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_gradient_not_averaged, "scale"),
-    ("linear.softmax_loss_naive", softmax_naive_no_regularization, "missing_regularization"),
-    ("linear.softmax_loss_naive", softmax_naive_reg_gradient_without_2, "regularization_scale"),
-    ("linear.softmax_loss_naive", softmax_naive_reg_not_differentiated, "missing_regularization"),
-    ("linear.softmax_loss_naive", softmax_naive_y_minus_p, "sign"),
-    ("linear.softmax_loss_naive", softmax_naive_scales_X_in_place, "mutates_input"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_no_max_shift, "non_finite"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_transposed, "transposed"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_no_regularization, "missing_regularization"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_reg_gradient_without_2, "regularization_scale"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_column_max, "non_finite"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_loops, "not_vectorized"),
-    ("linear.softmax_loss_vectorized", softmax_vectorized_dW_aliases_W, "mutates_input"),
-    ("linear.predict", predict_argmax_axis0, "shape"),
-    ("linear.predict", predict_argmin, "mismatch"),
-    ("linear.predict", predict_returns_scores, "shape"),
-    ("linear.predict", predict_max_score, "mismatch"),
-    ("linear.predict", predict_one_based, "offset"),
-    ("linear.predict", predict_centers_W_in_place, "mutates_input"),
+    Wrong("linear.svm_loss_naive", svm_naive_no_average, "scale"),
+    named("linear.svm_loss_naive", svm_naive_no_average, "1/N"),
+    Wrong("linear.svm_loss_naive", svm_naive_gradient_not_averaged, "scale"),
+    named("linear.svm_loss_naive", svm_naive_no_delta, "delta"),
+    named("linear.svm_loss_naive", svm_naive_counts_correct_class, "correct class"),
+    Wrong("linear.svm_loss_naive", svm_naive_no_regularization, "missing_regularization"),
+    Wrong("linear.svm_loss_naive", svm_naive_reg_gradient_without_2, "regularization_scale"),
+    Wrong("linear.svm_loss_naive", svm_naive_reg_not_differentiated, "missing_regularization"),
+    Wrong("linear.svm_loss_naive", svm_naive_wrong_sign, "sign"),
+    Wrong("linear.svm_loss_naive", svm_naive_transposed, "transposed"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_loops, "not_vectorized"),
+    named("linear.svm_loss_vectorized", svm_vectorized_keeps_correct_margin, "correct class"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_no_pull_on_correct_class, "gradient"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_gradient_not_averaged, "scale"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_no_regularization, "missing_regularization"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_reg_gradient_without_2, "regularization_scale"),
+    Wrong("linear.svm_loss_vectorized", svm_vectorized_dW_aliases_W, "mutates_input"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_no_max_shift, "non_finite"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_no_average, "scale"),
+    named("linear.softmax_loss_naive", softmax_naive_no_average, "1/N"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_gradient_not_averaged, "scale"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_no_regularization, "missing_regularization"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_reg_gradient_without_2, "regularization_scale"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_reg_not_differentiated, "missing_regularization"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_y_minus_p, "sign"),
+    Wrong("linear.softmax_loss_naive", softmax_naive_scales_X_in_place, "mutates_input"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_no_max_shift, "non_finite"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_transposed, "transposed"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_no_regularization, "missing_regularization"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_reg_gradient_without_2, "regularization_scale"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_column_max, "non_finite"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_loops, "not_vectorized"),
+    Wrong("linear.softmax_loss_vectorized", softmax_vectorized_dW_aliases_W, "mutates_input"),
+    Wrong("linear.predict", predict_argmax_axis0, "shape"),
+    Wrong("linear.predict", predict_argmin, "mismatch"),
+    Wrong("linear.predict", predict_returns_scores, "shape"),
+    Wrong("linear.predict", predict_max_score, "mismatch"),
+    Wrong("linear.predict", predict_one_based, "offset"),
+    Wrong("linear.predict", predict_centers_W_in_place, "mutates_input"),
 ]
 
 
-@pytest.mark.parametrize("seed", [None, 7, 2024], ids=["practice-seed", "seed-7", "seed-2024"])
-@pytest.mark.parametrize("task_id, fn", CORRECT, ids=[f"{t}-{f.__name__}" for t, f in CORRECT])
-def test_correct_implementation_passes(task_id, fn, seed):
+@right_rows(RIGHT)
+def test_right_implementation_passes(row, seed):
     """Also with other seeds: grading draws its cases with a seed the learner never saw."""
-    report = check(task_id, fn, seed=seed)
-    assert report.codes == ["ok"], f"{fn.__name__} is correct, got {report.codes}:\n{report.text()}"
-    assert report.score == 1.0
+    passes(row, seed)
 
 
-@pytest.mark.parametrize("task_id, fn, code", WRONG, ids=[f"{t}-{f.__name__}" for t, f, _ in WRONG])
-def test_wrong_implementation_is_diagnosed(task_id, fn, code):
-    report = check(task_id, fn)
-    assert not report.passed, f"{fn.__name__} is wrong but passed:\n{report.text()}"
-    assert "ok" not in report.codes
-    assert code in report.codes, f"{fn.__name__}: expected {code!r} among the findings, got {report.codes}:\n{report.text()}"
-
-
-KNOWN_MISTAKE_WORDS = [
-    ("linear.svm_loss_naive", svm_naive_no_average, "1/N"),
-    ("linear.svm_loss_naive", svm_naive_no_delta, "delta"),
-    ("linear.svm_loss_naive", svm_naive_counts_correct_class, "correct class"),
-    ("linear.svm_loss_vectorized", svm_vectorized_keeps_correct_margin, "correct class"),
-    ("linear.softmax_loss_naive", softmax_naive_no_average, "1/N"),
-]
-
-
-@pytest.mark.parametrize("task_id, fn, words", KNOWN_MISTAKE_WORDS, ids=[f.__name__ for _, f, _ in KNOWN_MISTAKE_WORDS])
-def test_known_mistakes_are_named(task_id, fn, words):
-    report = check(task_id, fn)
-    messages = [f.message for f in report.findings if f.code == "known_mistake"]
-    assert messages and all(words in m for m in messages), f"expected a known_mistake naming {words!r}:\n{report.text()}"
-    assert "regularization_scale" not in report.codes, f"the misleading regularization_scale is back:\n{report.text()}"
+@wrong_rows(WRONG)
+def test_wrong_implementation_is_diagnosed(row, seed):
+    diagnosed(row, seed)
 
 
 # =========================================================================== the cases

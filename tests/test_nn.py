@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import checker.reference.nn as ref
+from catalogue import GRADING, Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
 from checker import check
 from checker import tasks as task_ids
 from checker.registry import get
@@ -424,71 +425,54 @@ class FullyConnectedNetInline:
         return loss, grads
 
 
-# (task, function, forward or None)
-CORRECT = [
-    ("nn.affine_forward", affine_forward_cs231n, None),
-    ("nn.affine_forward", affine_forward_dict_cache, None),
-    ("nn.affine_backward", affine_backward_cs231n, None),
-    ("nn.affine_backward", affine_backward_cs231n, affine_forward_cs231n),
-    ("nn.affine_backward", affine_backward_dict_cache, affine_forward_dict_cache),
-    ("nn.relu_forward", relu_forward_cs231n, None),
-    ("nn.relu_forward", relu_forward_caches_output, None),
-    ("nn.relu_backward", relu_backward_cs231n, relu_forward_cs231n),
-    ("nn.relu_backward", relu_backward_from_output, relu_forward_caches_output),
-    ("nn.relu_backward", relu_backward_from_output, None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_maximum, None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_mask_cache, None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_where, leaky_relu_forward_maximum),
-    ("nn.leaky_relu_backward", leaky_relu_backward_mask_cache, leaky_relu_forward_mask_cache),
-    ("nn.sigmoid_forward", sigmoid_forward_cs231n, None),
-    ("nn.sigmoid_forward", sigmoid_forward_stable_caches_input, None),
-    ("nn.sigmoid_backward", sigmoid_backward_cs231n, sigmoid_forward_cs231n),
-    ("nn.sigmoid_backward", sigmoid_backward_cs231n, None),
-    ("nn.sigmoid_backward", sigmoid_backward_from_input, sigmoid_forward_stable_caches_input),
-    ("nn.tanh_forward", tanh_forward_numpy, None),
-    ("nn.tanh_forward", tanh_forward_via_exp, None),
-    ("nn.tanh_backward", tanh_backward_numpy, tanh_forward_numpy),
-    ("nn.tanh_backward", tanh_backward_from_input, tanh_forward_via_exp),
-    ("nn.softmax_loss", softmax_loss_cs231n, None),
-    ("nn.softmax_loss", softmax_loss_rows_float32, None),
-    ("nn.svm_loss", svm_loss_cs231n, None),
-    ("nn.svm_loss", svm_loss_loops, None),
-    ("nn.init_params", init_params_legacy_seed, None),
-    ("nn.init_params", init_params_generator, None),
-    ("nn.init_params", init_params_biases_first, None),
-    ("nn.dropout_forward", dropout_forward_cs231n, None),
-    ("nn.dropout_forward", dropout_forward_binomial, None),
-    ("nn.dropout_backward", dropout_backward_cs231n, dropout_forward_cs231n),
-    ("nn.dropout_backward", dropout_backward_cs231n, None),
-    ("nn.dropout_backward", dropout_backward_binomial, dropout_forward_binomial),
-    ("nn.TwoLayerNet", TwoLayerNetCS231n, None),
-    ("nn.TwoLayerNet", TwoLayerNetInline, None),
-    ("nn.FullyConnectedNet", FullyConnectedNetCS231n, None),
-    ("nn.FullyConnectedNet", FullyConnectedNetInline, None),
+# (forward=: the forward that built the cache; without it, the reference forward)
+RIGHT = [
+    Right("nn.affine_forward", affine_forward_cs231n),
+    Right("nn.affine_forward", affine_forward_dict_cache),
+    Right("nn.affine_backward", affine_backward_cs231n),
+    Right("nn.affine_backward", affine_backward_cs231n, forward=affine_forward_cs231n),
+    Right("nn.affine_backward", affine_backward_dict_cache, forward=affine_forward_dict_cache),
+    Right("nn.relu_forward", relu_forward_cs231n),
+    Right("nn.relu_forward", relu_forward_caches_output),
+    Right("nn.relu_backward", relu_backward_cs231n, forward=relu_forward_cs231n),
+    Right("nn.relu_backward", relu_backward_from_output, forward=relu_forward_caches_output),
+    Right("nn.relu_backward", relu_backward_from_output),
+    Right("nn.leaky_relu_forward", leaky_relu_forward_maximum),
+    Right("nn.leaky_relu_forward", leaky_relu_forward_mask_cache),
+    Right("nn.leaky_relu_backward", leaky_relu_backward_where, forward=leaky_relu_forward_maximum),
+    Right("nn.leaky_relu_backward", leaky_relu_backward_mask_cache, forward=leaky_relu_forward_mask_cache),
+    Right("nn.sigmoid_forward", sigmoid_forward_cs231n),
+    Right("nn.sigmoid_forward", sigmoid_forward_stable_caches_input),
+    Right("nn.sigmoid_backward", sigmoid_backward_cs231n, forward=sigmoid_forward_cs231n),
+    Right("nn.sigmoid_backward", sigmoid_backward_cs231n),
+    Right("nn.sigmoid_backward", sigmoid_backward_from_input, forward=sigmoid_forward_stable_caches_input),
+    Right("nn.tanh_forward", tanh_forward_numpy),
+    Right("nn.tanh_forward", tanh_forward_via_exp),
+    Right("nn.tanh_backward", tanh_backward_numpy, forward=tanh_forward_numpy),
+    Right("nn.tanh_backward", tanh_backward_from_input, forward=tanh_forward_via_exp),
+    Right("nn.softmax_loss", softmax_loss_cs231n),
+    Right("nn.softmax_loss", softmax_loss_rows_float32),
+    Right("nn.svm_loss", svm_loss_cs231n),
+    Right("nn.svm_loss", svm_loss_loops),
+    Right("nn.init_params", init_params_legacy_seed),
+    Right("nn.init_params", init_params_generator),
+    Right("nn.init_params", init_params_biases_first),
+    Right("nn.dropout_forward", dropout_forward_cs231n),
+    Right("nn.dropout_forward", dropout_forward_binomial),
+    Right("nn.dropout_backward", dropout_backward_cs231n, forward=dropout_forward_cs231n),
+    Right("nn.dropout_backward", dropout_backward_cs231n),
+    Right("nn.dropout_backward", dropout_backward_binomial, forward=dropout_forward_binomial),
+    Right("nn.TwoLayerNet", TwoLayerNetCS231n),
+    Right("nn.TwoLayerNet", TwoLayerNetInline),
+    Right("nn.FullyConnectedNet", FullyConnectedNetCS231n),
+    Right("nn.FullyConnectedNet", FullyConnectedNetInline),
 ]
 
 
-def _ids(table):
-    return [f"{row[0]}-{row[1].__name__}" + (f"+{row[2].__name__}" if len(row) > 2 and callable(row[2]) else "")
-            for row in table]
-
-
-@pytest.mark.parametrize("seed", [None, 7, 2024], ids=["practice-seed", "seed-7", "seed-2024"])
-@pytest.mark.parametrize("task_id, fn, forward", CORRECT, ids=_ids(CORRECT))
-def test_correct_implementation_passes(task_id, fn, forward, seed):
+@right_rows(RIGHT)
+def test_right_implementation_passes(row, seed):
     """Also with other seeds: grading draws its cases with a seed the learner never saw."""
-    report = check(task_id, fn, seed=seed, forward=forward)
-    assert report.codes == ["ok"], f"{fn.__name__} is correct, got {report.codes}:\n{report.text()}"
-    assert report.score == 1.0
-
-
-def test_every_nn_task_has_two_correct_implementations():
-    from collections import Counter
-
-    counts = Counter(task_id for task_id, fn in {(task_id, fn) for task_id, fn, _ in CORRECT})
-    tasks = [t for t in task_ids() if t.startswith("nn.")]
-    assert len(tasks) == 17, tasks
-    assert all(counts[t] >= 2 for t in tasks), {t: counts[t] for t in tasks if counts[t] < 2}
+    passes(row, seed)
 
 
 # =========================================================================== wrong: layers
@@ -1145,168 +1129,126 @@ class FullyConnectedNetLinearPenalty(FullyConnectedNetCS231n):
         return loss, grads
 
 
-# (task, function, expected code, forward or None)
+# (says=: words the finding must carry; each=True: every finding of that code carries them)
 WRONG = [
-    ("nn.affine_forward", affine_forward_no_bias, "known_mistake", None),
-    ("nn.affine_forward", affine_forward_no_reshape, "exception", None),
-    ("nn.affine_forward", affine_forward_scrambled_reshape, "mismatch", None),
-    ("nn.affine_forward", affine_forward_returns_out_only, "wrong_type", None),
-    ("nn.affine_forward", affine_forward_cache_first, "wrong_type", None),
-    ("nn.affine_backward", affine_backward_db_not_summed, "shape", None),
-    ("nn.affine_backward", affine_backward_db_mean, "known_mistake", None),
-    ("nn.affine_backward", affine_backward_dw_transposed, "transposed", None),
-    ("nn.affine_backward", affine_backward_dx_flat, "shape", None),
-    ("nn.affine_backward", affine_backward_dx_without_transpose, "exception", None),
-    ("nn.affine_backward", affine_backward_dw_wrong_sign, "sign", None),
-    ("nn.relu_forward", relu_forward_in_place, "mutates_input", None),
-    ("nn.relu_forward", relu_forward_np_max, "exception", None),
-    ("nn.relu_forward", relu_forward_abs, "mismatch", None),
-    ("nn.relu_forward", relu_forward_mask, "mismatch", None),
-    ("nn.relu_forward", relu_forward_minimum, "mismatch", None),
-    ("nn.relu_backward", relu_backward_at_zero, "known_mistake", None),
-    ("nn.relu_backward", relu_backward_mask_only, "known_mistake", None),
-    ("nn.relu_backward", relu_backward_relu_of_dout, "known_mistake", None),
-    ("nn.relu_backward", relu_backward_negative_side, "mismatch", None),
-    ("nn.relu_backward", relu_backward_edits_dout, "mutates_input", None),
-    ("nn.relu_backward", relu_backward_times_x, "mismatch", None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_fixed_alpha, "known_mistake", None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_constant, "mismatch", None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_swapped, "mismatch", None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_in_place, "mutates_input", None),
-    ("nn.leaky_relu_forward", leaky_relu_forward_relu, "mismatch", None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_fixed_alpha, "known_mistake", None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_alpha_without_dout, "known_mistake", None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_swapped, "known_mistake", None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_edits_dout, "mutates_input", None),
-    ("nn.leaky_relu_backward", leaky_relu_backward_relu, "mismatch", None),
-    ("nn.sigmoid_forward", sigmoid_forward_exp_of_x, "known_mistake", None),
-    ("nn.sigmoid_forward", sigmoid_forward_overflows, "non_finite", None),
-    ("nn.sigmoid_forward", sigmoid_forward_tanh, "mismatch", None),
-    ("nn.sigmoid_forward", sigmoid_forward_minus, "mismatch", None),
-    ("nn.sigmoid_forward", sigmoid_forward_returns_out_only, "wrong_type", None),
-    ("nn.sigmoid_backward", sigmoid_backward_cs231n, "known_mistake", sigmoid_forward_caching_input),
-    ("nn.sigmoid_backward", sigmoid_backward_sigmoid_again, "known_mistake", None),
-    ("nn.sigmoid_backward", sigmoid_backward_without_dout, "known_mistake", None),
-    ("nn.sigmoid_backward", sigmoid_backward_times_out, "mismatch", None),
-    ("nn.sigmoid_backward", sigmoid_backward_edits_dout, "mutates_input", None),
-    ("nn.tanh_forward", tanh_forward_exp, "non_finite", None),
-    ("nn.tanh_forward", tanh_forward_sigmoid, "mismatch", None),
-    ("nn.tanh_forward", tanh_forward_two_sigmoid_minus_one, "mismatch", None),
-    ("nn.tanh_forward", tanh_forward_arctan, "mismatch", None),
-    ("nn.tanh_forward", tanh_forward_returns_out_only, "wrong_type", None),
-    ("nn.tanh_backward", tanh_backward_not_squared, "known_mistake", None),
-    ("nn.tanh_backward", tanh_backward_tanh_again, "known_mistake", None),
-    ("nn.tanh_backward", tanh_backward_numpy, "known_mistake", tanh_forward_caching_input),
-    ("nn.tanh_backward", tanh_backward_without_dout, "known_mistake", None),
-    ("nn.tanh_backward", tanh_backward_edits_dout, "mutates_input", None),
-    ("nn.tanh_backward", tanh_backward_squared_difference, "mismatch", None),
-    ("nn.softmax_loss", softmax_loss_no_max_shift, "non_finite", None),
-    ("nn.softmax_loss", softmax_loss_column_max, "non_finite", None),
-    ("nn.softmax_loss", softmax_loss_summed, "scale", None),
-    ("nn.softmax_loss", softmax_loss_dx_not_averaged, "scale", None),
-    ("nn.softmax_loss", softmax_loss_y_minus_p, "sign", None),
-    ("nn.softmax_loss", softmax_loss_no_minus_one, "known_mistake", None),
-    ("nn.softmax_loss", softmax_loss_shifts_x_in_place, "mutates_input", None),
-    ("nn.svm_loss", svm_loss_counts_correct_class, "known_mistake", None),
-    ("nn.svm_loss", svm_loss_no_delta, "known_mistake", None),
-    ("nn.svm_loss", svm_loss_no_pull, "known_mistake", None),
-    ("nn.svm_loss", svm_loss_summed, "scale", None),
-    ("nn.svm_loss", svm_loss_mask_includes_zeros, "gradient", None),
-    ("nn.svm_loss", svm_loss_dx_not_averaged, "scale", None),
-    ("nn.init_params", init_he_fan_out, "property", None),
-    ("nn.init_params", init_xavier_is_glorot, "property", None),
-    ("nn.init_params", init_zeros_with_ones_biases, "property", None),
-    ("nn.init_params", init_ignores_seed, "property", None),
-    ("nn.init_params", init_dls_shapes, "shape", None),
-    ("nn.init_params", init_column_biases, "shape", None),
-    ("nn.init_params", init_random_without_001, "property", None),
-    ("nn.init_params", init_he_variance_as_std, "property", None),
-    ("nn.init_params", init_zero_based_keys, "wrong_type", None),
-    ("nn.dropout_forward", dropout_p_is_drop_probability, "property", None),
-    ("nn.dropout_forward", dropout_not_rescaled, "property", None),
-    ("nn.dropout_forward", dropout_rescaled_at_test_time, "property", None),
-    ("nn.dropout_forward", dropout_masks_at_test_time, "property", None),
-    ("nn.dropout_forward", dropout_ignores_seed, "property", None),
-    ("nn.dropout_forward", dropout_assumes_seed, "exception", None),
-    ("nn.dropout_forward", dropout_times_p, "property", None),
-    ("nn.dropout_backward", dropout_backward_new_mask, "property", None),
-    ("nn.dropout_backward", dropout_backward_mask_only, "property", None),
-    ("nn.dropout_backward", dropout_backward_mask_at_test, "property", None),
-    ("nn.dropout_backward", dropout_backward_divides_twice, "property", None),
-    ("nn.dropout_backward", dropout_backward_edits_dout, "mutates_input", None),
-    ("nn.TwoLayerNet", TwoLayerNetRegularisesBiases, "known_mistake", None),
-    ("nn.TwoLayerNet", TwoLayerNetLinearPenalty, "known_mistake", None),
-    ("nn.TwoLayerNet", TwoLayerNetReluOnScores, "known_mistake", None),
-    ("nn.TwoLayerNet", TwoLayerNetNoReluBackward, "gradient", None),
-    ("nn.TwoLayerNet", TwoLayerNetRegNotDifferentiated, "gradient", None),
-    ("nn.TwoLayerNet", TwoLayerNetNoRegularization, "missing_regularization", None),
-    ("nn.TwoLayerNet", TwoLayerNetBiasGradientNotSummed, "shape", None),
-    ("nn.TwoLayerNet", TwoLayerNetReinitialisesInLoss, "mismatch", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetRegularisesBiases, "known_mistake", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetReluOnScores, "known_mistake", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetLastCacheReused, "exception", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetRegNotDifferentiated, "gradient", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetOneLayerShort, "wrong_type", None),
-    ("nn.FullyConnectedNet", FullyConnectedNetLinearPenalty, "known_mistake", None),
+    Wrong("nn.affine_forward", affine_forward_no_bias, "known_mistake"),
+    Wrong("nn.affine_forward", affine_forward_no_reshape, "exception"),
+    Wrong("nn.affine_forward", affine_forward_scrambled_reshape, "mismatch"),
+    Wrong("nn.affine_forward", affine_forward_returns_out_only, "wrong_type"),
+    Wrong("nn.affine_forward", affine_forward_cache_first, "wrong_type"),
+    Wrong("nn.affine_backward", affine_backward_db_not_summed, "shape"),
+    Wrong("nn.affine_backward", affine_backward_db_mean, "known_mistake"),
+    Wrong("nn.affine_backward", affine_backward_dw_transposed, "transposed"),
+    Wrong("nn.affine_backward", affine_backward_dx_flat, "shape"),
+    Wrong("nn.affine_backward", affine_backward_dx_without_transpose, "exception"),
+    Wrong("nn.affine_backward", affine_backward_dw_wrong_sign, "sign"),
+    Wrong("nn.relu_forward", relu_forward_in_place, "mutates_input"),
+    Wrong("nn.relu_forward", relu_forward_np_max, "exception"),
+    Wrong("nn.relu_forward", relu_forward_abs, "mismatch"),
+    Wrong("nn.relu_forward", relu_forward_mask, "mismatch"),
+    Wrong("nn.relu_forward", relu_forward_minimum, "mismatch"),
+    Wrong("nn.relu_backward", relu_backward_at_zero, "known_mistake", says="x >= 0", each=True),
+    Wrong("nn.relu_backward", relu_backward_mask_only, "known_mistake"),
+    Wrong("nn.relu_backward", relu_backward_relu_of_dout, "known_mistake"),
+    Wrong("nn.relu_backward", relu_backward_negative_side, "mismatch"),
+    Wrong("nn.relu_backward", relu_backward_edits_dout, "mutates_input"),
+    Wrong("nn.relu_backward", relu_backward_times_x, "mismatch"),
+    Wrong("nn.leaky_relu_forward", leaky_relu_forward_fixed_alpha, "known_mistake"),
+    Wrong("nn.leaky_relu_forward", leaky_relu_forward_constant, "mismatch"),
+    Wrong("nn.leaky_relu_forward", leaky_relu_forward_swapped, "mismatch"),
+    Wrong("nn.leaky_relu_forward", leaky_relu_forward_in_place, "mutates_input"),
+    Wrong("nn.leaky_relu_forward", leaky_relu_forward_relu, "mismatch"),
+    Wrong("nn.leaky_relu_backward", leaky_relu_backward_fixed_alpha, "known_mistake"),
+    Wrong("nn.leaky_relu_backward", leaky_relu_backward_alpha_without_dout, "known_mistake"),
+    Wrong("nn.leaky_relu_backward", leaky_relu_backward_swapped, "known_mistake"),
+    Wrong("nn.leaky_relu_backward", leaky_relu_backward_edits_dout, "mutates_input"),
+    Wrong("nn.leaky_relu_backward", leaky_relu_backward_relu, "mismatch"),
+    Wrong("nn.sigmoid_forward", sigmoid_forward_exp_of_x, "known_mistake"),
+    Wrong("nn.sigmoid_forward", sigmoid_forward_overflows, "non_finite"),
+    Wrong("nn.sigmoid_forward", sigmoid_forward_tanh, "mismatch"),
+    Wrong("nn.sigmoid_forward", sigmoid_forward_minus, "mismatch"),
+    Wrong("nn.sigmoid_forward", sigmoid_forward_returns_out_only, "wrong_type"),
+    Wrong("nn.sigmoid_backward", sigmoid_backward_cs231n, "known_mistake", says="input x treated as the output", each=True,
+          forward=sigmoid_forward_caching_input),
+    Wrong("nn.sigmoid_backward", sigmoid_backward_sigmoid_again, "known_mistake"),
+    Wrong("nn.sigmoid_backward", sigmoid_backward_without_dout, "known_mistake"),
+    Wrong("nn.sigmoid_backward", sigmoid_backward_times_out, "mismatch"),
+    Wrong("nn.sigmoid_backward", sigmoid_backward_edits_dout, "mutates_input"),
+    Wrong("nn.tanh_forward", tanh_forward_exp, "non_finite"),
+    Wrong("nn.tanh_forward", tanh_forward_sigmoid, "mismatch"),
+    Wrong("nn.tanh_forward", tanh_forward_two_sigmoid_minus_one, "mismatch"),
+    Wrong("nn.tanh_forward", tanh_forward_arctan, "mismatch"),
+    Wrong("nn.tanh_forward", tanh_forward_returns_out_only, "wrong_type"),
+    Wrong("nn.tanh_backward", tanh_backward_not_squared, "known_mistake", says="1 - out ** 2", each=True),
+    Wrong("nn.tanh_backward", tanh_backward_tanh_again, "known_mistake"),
+    Wrong("nn.tanh_backward", tanh_backward_numpy, "known_mistake", forward=tanh_forward_caching_input),
+    Wrong("nn.tanh_backward", tanh_backward_without_dout, "known_mistake"),
+    Wrong("nn.tanh_backward", tanh_backward_edits_dout, "mutates_input"),
+    Wrong("nn.tanh_backward", tanh_backward_squared_difference, "mismatch"),
+    Wrong("nn.softmax_loss", softmax_loss_no_max_shift, "non_finite"),
+    Wrong("nn.softmax_loss", softmax_loss_column_max, "non_finite"),
+    Wrong("nn.softmax_loss", softmax_loss_summed, "scale"),
+    Wrong("nn.softmax_loss", softmax_loss_dx_not_averaged, "scale"),
+    Wrong("nn.softmax_loss", softmax_loss_y_minus_p, "sign"),
+    Wrong("nn.softmax_loss", softmax_loss_no_minus_one, "known_mistake"),
+    Wrong("nn.softmax_loss", softmax_loss_shifts_x_in_place, "mutates_input"),
+    Wrong("nn.svm_loss", svm_loss_counts_correct_class, "known_mistake", says="correct class", each=True),
+    Wrong("nn.svm_loss", svm_loss_no_delta, "known_mistake"),
+    Wrong("nn.svm_loss", svm_loss_no_pull, "known_mistake"),
+    Wrong("nn.svm_loss", svm_loss_summed, "scale"),
+    Wrong("nn.svm_loss", svm_loss_mask_includes_zeros, "gradient"),
+    Wrong("nn.svm_loss", svm_loss_dx_not_averaged, "scale"),
+    Wrong("nn.init_params", init_he_fan_out, "property", says="He with fan-out"),
+    Wrong("nn.init_params", init_xavier_is_glorot, "property", says="Glorot"),
+    Wrong("nn.init_params", init_zeros_with_ones_biases, "property", says="b1 has"),
+    Wrong("nn.init_params", init_ignores_seed, "property", says="two calls with seed="),
+    Wrong("nn.init_params", init_dls_shapes, "shape"),
+    Wrong("nn.init_params", init_column_biases, "shape"),
+    Wrong("nn.init_params", init_random_without_001, "property"),
+    Wrong("nn.init_params", init_he_variance_as_std, "property", says="variance used as the standard deviation"),
+    Wrong("nn.init_params", init_zero_based_keys, "wrong_type"),
+    Wrong("nn.dropout_forward", dropout_p_is_drop_probability, "property", says="1 - p"),
+    Wrong("nn.dropout_forward", dropout_not_rescaled, "property", says="expected 1 / p"),
+    Wrong("nn.dropout_forward", dropout_rescaled_at_test_time, "property", says="test mode"),
+    Wrong("nn.dropout_forward", dropout_masks_at_test_time, "property"),
+    Wrong("nn.dropout_forward", dropout_ignores_seed, "property", says="np.random.seed"),
+    Wrong("nn.dropout_forward", dropout_assumes_seed, "exception"),
+    Wrong("nn.dropout_forward", dropout_times_p, "property"),
+    Wrong("nn.dropout_backward", dropout_backward_new_mask, "property", says="forward's mask"),
+    Wrong("nn.dropout_backward", dropout_backward_mask_only, "property"),
+    Wrong("nn.dropout_backward", dropout_backward_mask_at_test, "property"),
+    Wrong("nn.dropout_backward", dropout_backward_divides_twice, "property"),
+    Wrong("nn.dropout_backward", dropout_backward_edits_dout, "mutates_input"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetRegularisesBiases, "known_mistake", says="biases", each=True),
+    Wrong("nn.TwoLayerNet", TwoLayerNetLinearPenalty, "known_mistake"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetReluOnScores, "known_mistake"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetNoReluBackward, "gradient"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetRegNotDifferentiated, "gradient"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetRegNotDifferentiated, "known_mistake", says="reg * W", each=True),
+    Wrong("nn.TwoLayerNet", TwoLayerNetNoRegularization, "missing_regularization"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetNoRegularization, "known_mistake", says="reg * W", each=True),
+    Wrong("nn.TwoLayerNet", TwoLayerNetBiasGradientNotSummed, "shape"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetReinitialisesInLoss, "mismatch"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetRegularisesBiases, "known_mistake"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetReluOnScores, "known_mistake", says="ReLU", each=True),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetLastCacheReused, "exception"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetRegNotDifferentiated, "gradient"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetRegNotDifferentiated, "known_mistake", says="reg * W", each=True),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetOneLayerShort, "wrong_type"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetLinearPenalty, "known_mistake"),
 ]
 
 
-@pytest.mark.parametrize("seed", [None, 7], ids=["practice-seed", "seed-7"])
-@pytest.mark.parametrize("task_id, fn, code, forward", WRONG, ids=_ids(WRONG))
-def test_wrong_implementation_is_diagnosed(task_id, fn, code, forward, seed):
-    report = check(task_id, fn, forward=forward, seed=seed)
-    assert not report.passed, f"{fn.__name__} is wrong but passed:\n{report.text()}"
-    assert "ok" not in report.codes
-    assert code in report.codes, f"{fn.__name__}: expected {code!r} among the findings, got {report.codes}:\n{report.text()}"
-
-
-KNOWN_MISTAKE_WORDS = [
-    ("nn.relu_backward", relu_backward_at_zero, None, "x >= 0"),
-    ("nn.sigmoid_backward", sigmoid_backward_cs231n, sigmoid_forward_caching_input, "input x treated as the output"),
-    ("nn.tanh_backward", tanh_backward_not_squared, None, "1 - out ** 2"),
-    ("nn.svm_loss", svm_loss_counts_correct_class, None, "correct class"),
-    ("nn.TwoLayerNet", TwoLayerNetRegularisesBiases, None, "biases"),
-    ("nn.FullyConnectedNet", FullyConnectedNetReluOnScores, None, "ReLU"),
-    ("nn.TwoLayerNet", TwoLayerNetRegNotDifferentiated, None, "reg * W"),
-    ("nn.TwoLayerNet", TwoLayerNetNoRegularization, None, "reg * W"),
-    ("nn.FullyConnectedNet", FullyConnectedNetRegNotDifferentiated, None, "reg * W"),
-]
-
-
-@pytest.mark.parametrize("task_id, fn, forward, words", KNOWN_MISTAKE_WORDS, ids=[r[1].__name__ for r in KNOWN_MISTAKE_WORDS])
-def test_known_mistakes_are_named(task_id, fn, forward, words):
-    report = check(task_id, fn, forward=forward)
-    messages = [f.message for f in report.findings if f.code == "known_mistake"]
-    assert messages and all(words in m for m in messages), f"expected a known_mistake naming {words!r}:\n{report.text()}"
-
-
-PROPERTY_WORDS = [
-    ("nn.init_params", init_he_fan_out, "He with fan-out"),
-    ("nn.init_params", init_xavier_is_glorot, "Glorot"),
-    ("nn.init_params", init_zeros_with_ones_biases, "b1 has"),
-    ("nn.init_params", init_ignores_seed, "two calls with seed="),
-    ("nn.init_params", init_he_variance_as_std, "variance used as the standard deviation"),
-    ("nn.dropout_forward", dropout_p_is_drop_probability, "1 - p"),
-    ("nn.dropout_forward", dropout_not_rescaled, "expected 1 / p"),
-    ("nn.dropout_forward", dropout_rescaled_at_test_time, "test mode"),
-    ("nn.dropout_forward", dropout_ignores_seed, "np.random.seed"),
-    ("nn.dropout_backward", dropout_backward_new_mask, "forward's mask"),
-]
-
-
-@pytest.mark.parametrize("task_id, fn, words", PROPERTY_WORDS, ids=[r[1].__name__ for r in PROPERTY_WORDS])
-def test_property_messages_carry_the_cause_and_the_numbers(task_id, fn, words):
-    report = check(task_id, fn)
-    messages = [f.message for f in report.findings if f.code == "property"]
-    assert any(words in m for m in messages), f"expected a property finding saying {words!r}:\n{report.text()}"
-    assert all(any(ch.isdigit() for ch in m) for m in messages), messages
+@wrong_rows(WRONG, seeds=GRADING)
+def test_wrong_implementation_is_diagnosed(row, seed):
+    diagnosed(row, seed)
 
 
 def test_property_messages_exist_in_chinese():
     from checker import set_language
 
     set_language("zh")
-    report = check("nn.dropout_forward", dropout_p_is_drop_probability)
+    report = report_of("nn.dropout_forward", dropout_p_is_drop_probability)  # messages are rendered when read
     message = finding(report, "property").message
     assert "保留比例" in message and "1 - p" in message, message
 
@@ -1332,7 +1274,7 @@ def test_reference_classes_pass_their_own_tasks_without_calling_guarded_names():
 
 
 def test_a_backward_without_a_forward_of_its_own_gets_the_reference_forward_silently():
-    report = check("nn.affine_backward", affine_backward_cs231n)
+    report = report_of("nn.affine_backward", affine_backward_cs231n)
     assert report.codes == ["ok"], report.text()
 
 

@@ -275,3 +275,69 @@ def test_a_pair_renders_in_the_current_language():
     set_language("zh")
     assert checker.i18n.render(pair) == "一个样本"
     assert checker.i18n.render([pair, pair]) == "一个样本、一个样本"
+
+
+# =========================================================================== wording a reader can trust
+def test_other_cases_stay_apart_when_their_names_hold_commas():
+    def center_not_implemented(X):
+        raise NotImplementedError()
+
+    report = check("warmup.center", center_not_implemented)
+    [finding] = [f for f in report.findings if f.code == "not_implemented"]
+    names = [checker.i18n.render(c, "en") for c in finding.cases]
+    assert any("," in name for name in names[1:4]), f"this test needs a case name with a comma: {names}"
+    [line] = [line for line in report.text("en").splitlines() if line.startswith("    Also in: ")]
+    assert line[len("    Also in: "):].split("; ") == names[1:4], line
+    [line_zh] = [line for line in report.text("zh").splitlines() if line.startswith("    也出现在: ")]
+    assert line_zh[len("    也出现在: "):].split("；") == [checker.i18n.render(c, "zh") for c in finding.cases[1:4]]
+
+
+def test_a_headline_with_every_case_matching_says_why_it_is_not_a_pass():
+    def squared_distances_loop(A, B):
+        out = np.zeros((A.shape[0], B.shape[0]))
+        for i in range(A.shape[0]):
+            out[i] = np.sum((A[i] - B) ** 2, axis=1)
+        return out
+
+    report = check("warmup.squared_distances", squared_distances_loop)
+    assert not report.passed and report.cases_passed == report.cases_total
+    headline = report.text("en").splitlines()[0]
+    assert "cases pass, score" not in headline, headline
+    assert f"all {report.cases_total} cases match, but the findings below lower the score to {report.score:.2f}" in headline
+    assert "尚未通过（全部" in report.text("zh").splitlines()[0]
+
+
+def test_backticks_in_messages_become_code_in_html():
+    def center_not_implemented(X):
+        raise NotImplementedError()
+
+    page = check("warmup.center", center_not_implemented).html()
+    assert "<code>raise NotImplementedError()</code>" in page and "`" not in page, page
+
+
+def test_the_exception_hint_points_at_the_lines_where_they_are():
+    report = check("warmup.center", center_raises_markup)
+    lines = report.text("en").splitlines()
+    frame = next(i for i, line in enumerate(lines) if "in center_raises_markup" in line)
+    hint = next(i for i, line in enumerate(lines) if line.startswith("    Hint: "))
+    assert frame < hint and "listed above" in lines[hint] and "below" not in lines[hint], lines
+
+
+def test_a_factor_found_across_cases_is_not_claimed_for_every_case():
+    for lang in ("en", "zh"):
+        words = Text("scale.across", name="dW", size="N").render(lang)
+        assert ("every case that differs" in words) if lang == "en" else ("每个不一致的用例" in words), words
+
+
+def test_expected_and_got_keep_their_numbers_whole_in_html():
+    def squared_distances_scaled(A, B):
+        return 1.5 * np.sum((A[:, None, :] - B[None, :, :]) ** 2, axis=2)
+
+    page = check("warmup.squared_distances", squared_distances_scaled).html()
+    markup = well_formed(page)
+    pres = [attrs for tag, attrs in markup.tags if tag == "pre" and "white-space:pre;" in (attrs.get("style") or "") + ";"]
+    assert len(pres) >= 2, f"Expected and Got must not wrap inside a number: {markup.tags}"
+    for attrs in pres:  # JupyterLab and nbconvert style <pre> with pre-wrap and break-all: overridden here
+        assert "word-break:normal" in attrs["style"] and "overflow-wrap:normal" in attrs["style"]
+    tables = [attrs for tag, attrs in markup.tags if tag == "div" and "overflow-x:auto" in (attrs.get("style") or "")]
+    assert tables, "a wide table must scroll, never be clipped"

@@ -85,3 +85,18 @@ def test_course_tasks_lists_the_task_ids():
 def test_course_without_a_command_explains_itself():
     run = subprocess.run([sys.executable, "-m", "checker.cli"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "usage: course" in run.stderr
+
+
+def test_the_formgrader_has_an_exchange_folder(tmp_path):
+    """No "exchange directory does not exist" banner: nbgrader_config.py names a folder of the course's own."""
+    import shutil as _shutil
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    _shutil.copy(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    config.CourseDirectory.root = str(tmp_path)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    assert not api.exchange_missing and Path(api.exchange_root).is_relative_to(tmp_path)

@@ -185,3 +185,50 @@ def test_course_lab_serves_the_workspace_in_jupyterlab(tmp_path):
     assert "New in your workspace: 00_warmup/00_warmup.ipynb" in output
     if os.geteuid() == 0:
         assert "--allow-root" in output, "running as root needs --allow-root"
+
+
+def test_an_edited_notebook_of_an_unchanged_course_is_not_reported_or_copied(course):
+    release_dir, workspace = course
+    sync_workspace(release_dir, workspace)
+    mine = workspace / "00_warmup" / "00_warmup.ipynb"
+    mine.write_text("warm-up v1 + my solutions")
+    for _ in range(3):  # every `make lab` syncs again
+        result = sync_workspace(release_dir, workspace)
+        assert result.kept_edited == [] and result.updated == [], result.summary()
+        assert "up to date" in result.summary()
+    assert sorted(p.name for p in (workspace / "00_warmup").iterdir()) == ["00_warmup.ipynb"]
+    assert mine.read_text() == "warm-up v1 + my solutions"
+
+
+@pytest.mark.slow
+def test_rebuilding_an_unchanged_course_leaves_an_edited_workspace_alone(tmp_path):
+    source = tmp_path / "notebooks"
+    shutil.copytree(PROJECT_ROOT / "notebooks" / "00_warmup", source / "00_warmup")
+    workspace, build = tmp_path / "workspace", tmp_path / "build"
+    build_workspace(workspace, build_root=build, source_dir=source)
+    mine = workspace / "00_warmup" / "00_warmup.ipynb"
+    nb = nbformat.read(str(mine), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("my_answer = 42"))
+    nbformat.write(nb, str(mine))
+
+    again = build_workspace(workspace, build_root=build, source_dir=source)
+    assert again.kept_edited == [] and "up to date" in again.summary(), again.summary()
+    assert [p.name for p in (workspace / "00_warmup").glob("*.v*.ipynb")] == []
+
+
+def test_course_lab_gives_jupyterlabs_terminals_the_course_command(tmp_path, monkeypatch):
+    """`make lab` runs .venv/bin/course without activating the environment: the terminals JupyterLab
+    opens inherit its PATH, so `course download cifar10` must be found there."""
+    from checker import cli
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    started = {}
+
+    def exec_instead(path, argv):  # os.execv would replace the test process with JupyterLab
+        started.update(path=path, PATH=os.environ["PATH"])
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli.os, "execv", exec_instead)
+    with pytest.raises(SystemExit):
+        cli.main(["lab", "--dir", str(tmp_path / "ws"), "--build-dir", str(tmp_path / "build")])
+    assert shutil.which("course", path=started["PATH"]) == str(Path(sys.executable).parent / "course")

@@ -6,5 +6,7 @@
 
 Modules: ``wire`` (plain-data messages), ``worker`` and ``sandbox`` (the untrusted side, loaded by
 file path in a separate interpreter), ``remote`` (the worker's handle and the engine's invoker),
-``grader`` (``grade_notebook``).
+``grader`` (``grade_notebook``), and for nbgrader: ``preprocessors`` (autograde through the
+trusted grader), ``course_grade`` (the phases, the pool, the stored grades), ``gradebook`` (the course
+folder, feedback, export).
 """

@@ -3,7 +3,7 @@
     from checker.grading.grader import grade_notebook, Limits
     grade = grade_notebook(submission, source, seed=secret_seed)
     grade.tasks["check_center"].score      # 0..1; points earned = points * score
-    grade.to_json() / NotebookGrade.from_json(text)
+    grade.to_json() / NotebookGrade.from_json(text)   # the one serialized form (``to_dict``/``from_dict``)
 
 API (stable; part B builds on it):
 
@@ -11,8 +11,10 @@ API (stable; part B builds on it):
   ``seed`` must not be the practice seed (ValueError). Never raises because of what the submission
   contains: an unreadable submission gives every task 0 and an ``unreadable_submission`` event.
 - ``NotebookGrade``: ``tasks`` (dict grade_id -> ``TaskGrade``, in source order), ``cells`` (list of
-  ``CellStatus``), ``events`` (list of dicts ``{"kind", "detail", "where"}``), ``seconds``, ``seed``,
-  ``worker_starts``; ``score``/``max_score`` (points); ``to_json()``/``from_json()``.
+  ``CellStatus``), ``events`` (list of event dicts ``{"kind", "detail", "where"}``, see
+  ``remote.event``), ``seconds``, ``seed``, ``worker_starts``; ``score``/``max_score`` (points);
+  ``to_dict()``/``from_dict()`` and ``to_json()``/``from_json()``: ``{"grades": {grade_id: task}, "cells",
+  "events", ...}``, the form ``course grade`` caches and its nbgrader preprocessors read.
 - ``TaskGrade``: ``grade_id, task_id, function, points, score (0..1), passed, codes, text (English
   report), html (report html)``; ``earned`` = points * score.
 - ``graded_tests(source) -> list[GradedTest]``: the graded check cells of a source notebook.
@@ -21,7 +23,9 @@ Event kinds: ``sandbox_denied`` (an operation the sandbox refused: file, process
 ``worker_signal`` / ``worker_exit`` (the worker died: killed, out of CPU, ``os._exit``),
 ``worker_protocol`` (it sent something malformed), ``timeout``, ``memory`` (MemoryError),
 ``output_flood``, ``uses_reference``, ``notebook_time_limit``, ``unreadable_submission``,
-``test_cell_changed`` (a submission's test cell differs from the source's: it is not run anyway).
+``test_cell_changed`` (a submission's test cell differs from the source's: it is not run anyway),
+``cell_metadata_changed`` (a grade cell's nbgrader metadata differs from the source's, see
+``checker.grading.cells``: the source's cells and points count).
 
 Finding-like codes a TaskGrade may carry besides the engine's: ``not_defined`` (the function is not
 defined after the submission's cells ran), ``not_callable``, ``grading_failed`` (the worker could not
@@ -39,7 +43,8 @@ from pathlib import Path
 
 from checker import registry
 from checker.engine import run_check
-from checker.grading.remote import Event, RemoteInvoker, Worker, WorkerDied, WorkerLimits, WorkerTimeout
+from checker.grading.cells import restore_grade_cells
+from checker.grading.remote import RemoteInvoker, Worker, WorkerDied, WorkerLimits, WorkerTimeout, event
 from checker.spec import PRACTICE_SEED
 
 
@@ -99,6 +104,7 @@ class CellStatus:
     status: str           # ok | error | timeout | crashed | skipped_test | skipped_time
     detail: str = ""      # the error ("ZeroDivisionError: division by zero") or what happened
     replays: int = 0      # how often it was run again after a worker restart
+    cell_id: str | None = None  # its nbformat id: nbgrader's sanitizing may shift positions, not ids
 
 
 @dataclass
@@ -121,20 +127,28 @@ class NotebookGrade:
     def event_kinds(self) -> list[str]:
         return sorted({e["kind"] for e in self.events})
 
+    def to_dict(self, with_seed: bool = True) -> dict:
+        """Plain data; ``with_seed=False`` for what is stored (the seed stays derivable from the secret only)."""
+        data = {"grades": {gid: dataclasses.asdict(t) for gid, t in self.tasks.items()},
+                "cells": [dataclasses.asdict(c) for c in self.cells], "events": [dict(e) for e in self.events],
+                "seconds": self.seconds, "worker_starts": self.worker_starts}
+        if with_seed:
+            data["seed"] = self.seed
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "NotebookGrade":
+        tasks = {gid: TaskGrade(**dict(t, grade_id=gid)) for gid, t in (data.get("grades") or {}).items()}
+        return cls(tasks=tasks, cells=[CellStatus(**c) for c in data.get("cells") or ()],
+                   events=[dict(e) for e in data.get("events") or ()], seconds=float(data.get("seconds") or 0.0),
+                   seed=data.get("seed"), worker_starts=int(data.get("worker_starts") or 0))
+
     def to_json(self) -> str:
-        return json.dumps({
-            "tasks": [dataclasses.asdict(t) for t in self.tasks.values()],
-            "cells": [dataclasses.asdict(c) for c in self.cells],
-            "events": list(self.events), "seconds": self.seconds, "seed": self.seed,
-            "worker_starts": self.worker_starts,
-        }, ensure_ascii=False, indent=1)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "NotebookGrade":
-        data = json.loads(text)
-        tasks = {t["grade_id"]: TaskGrade(**t) for t in data["tasks"]}
-        return cls(tasks=tasks, cells=[CellStatus(**c) for c in data["cells"]], events=list(data["events"]),
-                   seconds=float(data["seconds"]), seed=int(data["seed"]), worker_starts=int(data.get("worker_starts", 0)))
+        return cls.from_dict(json.loads(text))
 
 
 # --------------------------------------------------------------------------- the source's graded cells
@@ -226,7 +240,7 @@ class WorkerSession:
         try:
             self.worker.start()
         except WorkerDied as exc:
-            self.events.append(Event("worker_exit", f"the worker could not be started: {exc}").to_dict())
+            self.events.append(event("worker_exit", f"the worker could not be started: {exc}"))
             return False
         for status, source, name in list(self.ran):
             status.replays += 1
@@ -245,29 +259,29 @@ class WorkerSession:
                                            limit + self.limits.grace_seconds)
         except WorkerTimeout as exc:
             if not replay:
-                self.events.append(Event("timeout", str(exc), where).to_dict())
+                self.events.append(event("timeout", str(exc), where))
                 status.detail = str(exc)
             return "timeout"
         except WorkerDied as exc:
             if not replay:
-                self.events.append(Event(self.worker.death_kind or "worker_exit", str(exc), where).to_dict())
+                self.events.append(event(self.worker.death_kind or "worker_exit", str(exc), where))
                 status.detail = str(exc)
             return "crashed"
         if not replay:
             for denial in response.get("denials") or ():
-                self.events.append(Event("sandbox_denied", str(denial), where).to_dict())
+                self.events.append(event("sandbox_denied", str(denial), where))
             for name_used in response.get("reference_calls") or ():
-                self.events.append(Event("uses_reference", str(name_used), where).to_dict())
+                self.events.append(event("uses_reference", str(name_used), where))
             if (response.get("printed_chars") or 0) > 1_000_000:
-                self.events.append(Event("output_flood", f"{response['printed_chars']} characters printed", where).to_dict())
+                self.events.append(event("output_flood", f"{response['printed_chars']} characters printed", where))
         error = response.get("error")
         if error is None:
             return "ok"
         if not replay:
             if error.get("timed_out"):
-                self.events.append(Event("timeout", f"the cell ran past its limit of {limit:g} s", where).to_dict())
+                self.events.append(event("timeout", f"the cell ran past its limit of {limit:g} s", where))
             if error.get("memory"):
-                self.events.append(Event("memory", "MemoryError", where).to_dict())
+                self.events.append(event("memory", "MemoryError", where))
             status.detail = f"{error.get('type')}: {error.get('message')}"[:500]
         if error.get("memory"):
             # what the cell allocated may still be held (a global list): start afresh without it
@@ -318,9 +332,13 @@ def grade_notebook(submission: Path, source: Path, *, seed: int, limits: Limits 
 
     try:
         nb = nbformat.read(str(submission), as_version=4)
+        # graded as the source declares its cells, whatever the submission's metadata says (the file stays as it is)
+        for where, what in restore_grade_cells(nb, nbformat.read(str(source), as_version=4)):
+            if where:  # a cell the learner changed (one they deleted changes nothing here: tests come from the source)
+                events.append(event("cell_metadata_changed", what, where))
         sub_cells = list(nb.cells)
     except Exception as exc:  # noqa: BLE001 - any unreadable file
-        events.append(Event("unreadable_submission", f"{type(exc).__name__}: {exc}"[:500]).to_dict())
+        events.append(event("unreadable_submission", f"{type(exc).__name__}: {exc}"[:500]))
         for test in tests:
             tasks[test.grade_id] = _zero(test, "grading_failed", "the submitted notebook could not be read")
         return NotebookGrade(tasks, cells, events, time.monotonic() - started, int(seed))
@@ -333,13 +351,14 @@ def grade_notebook(submission: Path, source: Path, *, seed: int, limits: Limits 
                 continue
             meta = _nbgrader(cell)
             grade_id = meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None
-            status = CellStatus(index, grade_id, "ok")
+            cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+            status = CellStatus(index, grade_id, "ok", cell_id=cell_id)
             cells.append(status)
             if grade_id in test_ids:
                 status.status = "skipped_test"
                 expected = next(t.source for t in tests if t.grade_id == grade_id)
                 if str(cell.get("source", "")).strip() != expected.strip():
-                    events.append(Event("test_cell_changed", f"test cell {grade_id} was edited (it is not run)", f"cell {index}").to_dict())
+                    events.append(event("test_cell_changed", f"test cell {grade_id} was edited (it is not run)", f"cell {index}"))
                 continue
             if session.time_left() <= 0 or not worker_ok:
                 status.status, status.detail = "skipped_time", "the notebook's time limit ran out" if worker_ok else "no worker"
@@ -356,7 +375,7 @@ def grade_notebook(submission: Path, source: Path, *, seed: int, limits: Limits 
         for test in tests:
             tasks[test.grade_id] = _grade_task(session, test, int(seed), limits)
         if session.time_left() <= 0 and not any(e["kind"] == "notebook_time_limit" for e in events):
-            events.append(Event("notebook_time_limit", f"grading ran past {limits.notebook_seconds:g} s").to_dict())
+            events.append(event("notebook_time_limit", f"grading ran past {limits.notebook_seconds:g} s"))
     finally:
         session.close()
     return NotebookGrade(tasks, cells, events, time.monotonic() - started, int(seed), session.starts)
@@ -372,7 +391,7 @@ def _grade_task(session: WorkerSession, test: GradedTest, seed: int, limits: Lim
         response = session.worker.request({"op": "names", "names": [test.function]}, 10 + limits.grace_seconds)
         state = (response.get("result") or {}).get(test.function, "missing")
     except WorkerDied as exc:
-        session.events.append(Event(session.worker.death_kind or "worker_exit", str(exc), where).to_dict())
+        session.events.append(event(session.worker.death_kind or "worker_exit", str(exc), where))
         return _zero(test, "grading_failed", f"the grading worker stopped: {exc}")
     if state == "missing":
         return _zero(test, "not_defined", f"{test.function} is not defined after running the notebook "
@@ -380,16 +399,7 @@ def _grade_task(session: WorkerSession, test: GradedTest, seed: int, limits: Lim
     if state != "callable":
         return _zero(test, "not_callable", f"{test.function} is defined but is not a function")
     task = registry.get(test.task_id)
-    collected: list = []
-
-    class _Session:  # the invoker's view: this worker, this task's events
-        worker = session.worker
-        events = collected
-        grace_seconds = limits.grace_seconds
-        time_left = staticmethod(session.time_left)
-
-    invoker = RemoteInvoker(_Session, task, test.function, test.forward, where=where)
+    invoker = RemoteInvoker(session, task, test.function, test.forward, where=where)
     report = run_check(task, None, seed=seed, time_limit=limits.call_seconds, invoker=invoker)
-    session.events.extend(e.to_dict() if hasattr(e, "to_dict") else e for e in collected)
     return TaskGrade(test.grade_id, task.id, test.function, test.points, float(report.score), bool(report.passed),
                      list(report.codes), report.text("en"), report.html("en"))

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker import adapters as _adapters
+from checker import calling as call_path
 from checker.grading import wire
+from checker.grading.readable import worker_datasets
 from checker.runner import CaseTimeout, Outcome
 from checker.spec import Case, Task
 
@@ -53,16 +55,10 @@ class WorkerLimits:
     start_seconds: float = 60.0
 
 
-@dataclass
-class Event:
-    """Something the grader recognised (an attack, a crash, a limit reached)."""
-
-    kind: str          # sandbox_denied | worker_signal | worker_exit | worker_protocol | timeout | memory | output_flood | uses_reference | not_gradable
-    detail: str
-    where: str = ""    # "cell 12" or a grade id
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "detail": self.detail, "where": self.where}
+def event(kind: str, detail: str, where: str = "") -> dict:
+    """Something the grader recognised (an attack, a crash, a limit reached; the kinds are listed in
+    ``checker.grading.grader``), as the plain data it is kept, cached and shown as: ``{"kind", "detail", "where"}`` (``where``: "cell 12" or a grade id)."""
+    return {"kind": kind, "detail": detail, "where": where}
 
 
 def _read_roots(datasets_dir: Path) -> list[str]:
@@ -110,11 +106,16 @@ class Worker:
     # -- life
     def start(self) -> "Worker":
         self.death = self.death_kind = None
+        try:
+            datasets = worker_datasets(self.datasets_dir)
+        except OSError as exc:
+            self.death_kind, self.death = "worker_exit", f"the worker cannot read the datasets: {exc}"
+            raise WorkerDied(self.death) from None
         self.temp_dir = tempfile.mkdtemp(prefix="grading-worker-")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         config = {
-            "in_fd": to_worker_r, "out_fd": from_worker_w, "read_roots": _read_roots(self.datasets_dir),
+            "in_fd": to_worker_r, "out_fd": from_worker_w, "read_roots": _read_roots(datasets),
             "output_bytes": self.limits.output_bytes, "message_bytes": self.limits.message_bytes,
             "limits": {"memory_bytes": self.limits.memory_bytes, "cpu_seconds": self.limits.cpu_seconds,
                        "file_bytes": self.limits.file_bytes},
@@ -122,7 +123,7 @@ class Worker:
         env = {
             "PATH": "/usr/bin:/bin", "HOME": self.temp_dir, "TMPDIR": self.temp_dir, "MPLCONFIGDIR": self.temp_dir,
             "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "COURSE_DATASETS": str(self.datasets_dir), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "COURSE_DATASETS": str(datasets), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
         }
         started = time.monotonic()
         self._stderr_path = os.path.join(self.temp_dir, ".worker-stderr")
@@ -293,7 +294,7 @@ class RemoteInvoker:
     """The engine's invoker for learner code that lives in a grading worker.
 
     ``session`` is a ``grader.WorkerSession``-like object with ``worker`` (a ``Worker``) and
-    ``events`` (a list of ``Event``); a dead worker is not restarted here: the remaining calls of
+    ``events`` (a list of ``event`` dicts); a dead worker is not restarted here: the remaining calls of
     the task fail with the death's description."""
 
     def __init__(self, session, task: Task, function_name: str, forward_name: str | None = None, where: str = ""):
@@ -312,7 +313,7 @@ class RemoteInvoker:
         return self.session.worker
 
     def _event(self, kind, detail):
-        self.session.events.append(Event(kind, detail, self.where))
+        self.session.events.append(event(kind, detail, self.where))
 
     def _request(self, message: dict, limit: float | None):
         """(response or None, Outcome for a failure or None)."""
@@ -369,9 +370,8 @@ class RemoteInvoker:
             if self.forward_mode == "learner":
                 message["forward"] = self.forward_name
             else:
-                forward_kwargs = dict(kwargs)
-                forward_kwargs.pop("dout", None)
-                message["forward_result"] = self.task.reference_forward(*args, **forward_kwargs)
+                forward_args, forward_kwargs = call_path.forward_arguments(args, kwargs)
+                message["forward_result"] = self.task.reference_forward(*forward_args, **forward_kwargs)
         message["args"], message["kwargs"] = tuple(args), kwargs
         return message, args, kwargs
 

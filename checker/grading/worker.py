@@ -5,9 +5,10 @@ Started by ``checker.grading.remote.Worker`` as::
     python -I -X utf8 checker/grading/worker.py '<json config>'
 
 with the request and response pipes passed as file descriptors (``pass_fds``), a fresh temp dir as its
-working directory and a scrubbed environment. It loads its sibling modules ``wire`` and ``sandbox`` and
-the few checker modules a notebook may use (``i18n``, ``messages``, ``gradcheck``, ``data``,
-``adapters``) by file path, puts a STUB ``checker`` package in ``sys.modules`` (``check()`` does
+working directory and a scrubbed environment. It loads its sibling modules ``wire`` and ``sandbox``,
+the notebook's own ``runner`` (capture, time limit, learner frames, line counting) and ``calling``
+(the call path), and the few checker modules a notebook may use (``i18n``, ``messages``,
+``gradcheck``, ``data``, ``adapters``) by file path, puts a STUB ``checker`` package in ``sys.modules`` (``check()`` does
 nothing, ``checker.reference`` records its use and raises, no other checker module can be imported),
 pre-imports NumPy, matplotlib (Agg) and tqdm, closes the sandbox (``sandbox.close``) and then serves
 requests, one at a time, until ``shutdown``.
@@ -38,6 +39,7 @@ import builtins  # noqa: E402
 import importlib.abc  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
+import linecache  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import types  # noqa: E402
@@ -64,52 +66,14 @@ def _load(name, path, private_builtins=True):
 
 wire = _load("_grading_wire", os.path.join(HERE, "wire.py"))
 sandbox = _load("_grading_sandbox", os.path.join(HERE, "sandbox.py"))
-
-
-class CaseTimeout(BaseException):
-    """The soft time limit of a request ran out (the trusted side kills the worker a little later)."""
+# The notebook's own capture, time limit, traceback trimming, line counting and call path: a graded
+# result is computed exactly as the learner's check() computes it.
+runner = _load("_grading_runner", os.path.join(CHECKER_DIR, "runner.py"))
+calling = _load("_grading_calling", os.path.join(CHECKER_DIR, "calling.py"))
 
 
 class ReferenceUnavailable(Exception):
     """checker.reference cannot be used in graded code."""
-
-
-# --------------------------------------------------------------------------- output capture
-class BoundedOutput:
-    """Keeps the first ``keep`` characters written, counts all of them."""
-
-    def __init__(self, keep):
-        self.keep = keep
-        self.reset()
-
-    def reset(self):
-        self.parts, self.kept, self.chars, self.lines = [], 0, 0, 0
-
-    def writable(self):
-        return True
-
-    def write(self, text):
-        if type(text) is not str:
-            text = str(text)
-        self.chars += len(text)
-        self.lines += text.count("\n")
-        if self.kept < self.keep:
-            piece = text[: self.keep - self.kept]
-            self.parts.append(piece)
-            self.kept += len(piece)
-        return len(text)
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    def text(self):
-        return "".join(self.parts)
-
-    encoding = "utf-8"
-    errors = "replace"
 
 
 # --------------------------------------------------------------------------- the stub checker package
@@ -305,31 +269,9 @@ def _swap_builtins(contents):
     namespace.update(contents)
 
 
-def _learner_traceback(tb, sources):
-    """Only the frames of the learner's cells, Python style, a repeated frame counted."""
-    lines, previous, same = [], None, 0
-    while tb is not None:
-        frame, lineno = tb.tb_frame, tb.tb_lineno
-        tb = tb.tb_next
-        filename = frame.f_code.co_filename
-        if type(filename) is not str or not filename.startswith("<cell"):
-            continue
-        key = (filename, lineno, frame.f_code.co_name)
-        if key == previous:
-            same += 1
-            if same > 3:
-                continue
-        else:
-            if same > 3:
-                lines.append(f"  [Previous line repeated {same - 3} more times]")
-            previous, same = key, 1
-        lines.append(f"  {filename}, line {lineno}, in {frame.f_code.co_name}")
-        source = sources.get(filename)
-        if source and 0 < lineno <= len(source):
-            lines.append(f"    {source[lineno - 1].strip()}")
-    if same > 3:
-        lines.append(f"  [Previous line repeated {same - 3} more times]")
-    return lines[:60]
+def _error(kind, message, traceback=(), timed_out=False, memory=False):
+    """The error of a response (see the module docstring)."""
+    return {"type": kind, "message": message, "traceback": list(traceback), "timed_out": timed_out, "memory": memory}
 
 
 def _safe_text(value, limit=2000):
@@ -346,50 +288,48 @@ class Server:
         self.config = config
         self.in_fd, self.out_fd = config["in_fd"], config["out_fd"]
         self.max_bytes = int(config.get("message_bytes", wire.MAX_MESSAGE_BYTES))
-        self.output = BoundedOutput(int(config.get("output_bytes", 4096)))
+        self.keep_chars = int(config.get("output_bytes", 4096))
+        self.printed = runner.Outcome()
         self.namespace = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None}
         ipython = _IPythonStub(self.namespace)
         self.namespace["get_ipython"] = lambda: ipython
         self.namespace["display"] = _display
-        self.sources = {}
         self.denials_sent = 0
         self.adapters = sys.modules["checker.adapters"]
         self.learner_builtins = None
 
     # -- plumbing
-    def on_alarm(self, signum, frame):
-        raise CaseTimeout()
-
-    def run(self, call, limit):
-        """Run ``call()`` with the soft limit and captured output; returns (value, error dict or None)."""
-        self.output.reset()
-        if self.learner_builtins is not None:  # the learner's own patches apply to the learner's code
+    def _as_learner(self, call):
+        """``call()`` with the learner's own patches of ``builtins`` (the worker's code keeps its own)."""
+        if self.learner_builtins is not None:
             _swap_builtins(self.learner_builtins)
-        sys.stdout = sys.stderr = self.output
-        signal.signal(signal.SIGALRM, self.on_alarm)
-        value, error = None, None
         try:
-            if limit:
-                signal.setitimer(signal.ITIMER_REAL, float(limit))
-            try:
-                value = call()
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except CaseTimeout:
-            error = {"type": "CaseTimeout", "message": f"time limit of {limit} s", "traceback": [], "timed_out": True, "memory": False}
-        except BaseException as exc:  # noqa: BLE001 - everything the learner's code raises
-            name = type(exc).__name__
-            error = {"type": name if type(name) is str else "Exception", "message": _safe_text(exc),
-                     "traceback": _learner_traceback(exc.__traceback__, self.sources), "timed_out": False,
-                     "memory": isinstance(exc, MemoryError)}
-            exc = None
+            return call()
         finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            self.learner_builtins = dict(vars(builtins))
+            _swap_builtins(_BUILTINS)  # json, zipfile and numpy in the worker use builtins too
+
+    def run(self, call, limit, count_lines=False):
+        """Run ``call()`` as ``checker.runner`` runs learner code; returns (value, error dict or None),
+        or (line counts, error) with ``count_lines``."""
+        options = {"keep_chars": self.keep_chars, "own_interrupts": True}
+        try:
+            if count_lines:
+                value, outcome = runner.count_learner_lines(lambda: self._as_learner(call), limit, **options)
+            else:
+                outcome = runner.run_learner(lambda: self._as_learner(call), limit, **options)
+                value = outcome.result
+        finally:
             signal.setitimer(signal.ITIMER_REAL, 0)  # an alarm the learner set does not outlive the request
             signal.signal(signal.SIGALRM, signal.SIG_IGN)
-            self.learner_builtins = dict(vars(builtins))
-            _swap_builtins(_BUILTINS)  # ... and not to the worker's (json, zipfile, numpy use builtins)
-        return value, error
+        self.printed = outcome
+        if outcome.timed_out:
+            return value, _error("CaseTimeout", f"time limit of {limit} s", timed_out=True)
+        if outcome.error is not None:
+            name = type(outcome.error).__name__
+            return value, _error(name if type(name) is str else "Exception", _safe_text(outcome.error),
+                                 traceback=outcome.learner_traceback[:60], memory=isinstance(outcome.error, MemoryError))
+        return value, None
 
     def respond(self, request, started, result=None, error=None):
         denials = sandbox.DENIALS[self.denials_sent:]
@@ -398,22 +338,22 @@ class Server:
         del REFERENCE_CALLS[:]
         message = {
             "id": request.get("id"), "result": result, "error": error, "seconds": time.perf_counter() - started,
-            "printed": self.output.text(), "printed_lines": self.output.lines, "printed_chars": self.output.chars,
+            "printed": self.printed.printed_text, "printed_lines": self.printed.printed_lines,
+            "printed_chars": self.printed.printed_chars,
             "denials": [str(d) for d in denials], "reference_calls": [str(c) for c in calls],
         }
         try:
             data = wire.encode(message, self.max_bytes)
         except wire.EncodeError as exc:
             message["result"] = None
-            message["error"] = {"type": "TypeError", "message": f"returned an object that cannot be graded: {exc}",
-                                "traceback": [], "timed_out": False, "memory": False}
+            message["error"] = _error("TypeError", f"returned an object that cannot be graded: {exc}")
             data = wire.encode(message, self.max_bytes)
         wire.write_message(self.out_fd, data)
 
     # -- commands
     def op_cell(self, request):
         source, name = request["source"], request["name"]
-        self.sources[name] = source.splitlines()
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)  # for the learner's tracebacks
 
         def run_cell():
             code = compile(source, name, "exec", dont_inherit=True)
@@ -457,20 +397,13 @@ class Server:
             def forward(*args, **kwargs):
                 return forward_result
 
-        def call(args, kwargs):
-            if forward is not None:
-                return adapter(fn, forward, *args, **kwargs)
-            if adapter is not None:
-                return adapter(fn, *args, **kwargs)
-            return fn(*args, **kwargs)
-
-        return call
+        return lambda args, kwargs: calling.call(fn, args, kwargs, adapter, forward)
 
     def _check_result(self, value):
         try:
             wire.encode(value, self.max_bytes)
         except wire.EncodeError as exc:
-            return {"type": "TypeError", "message": f"returned {exc}", "traceback": [], "timed_out": False, "memory": False}
+            return _error("TypeError", f"returned {exc}")
         return None
 
     def op_call(self, request):
@@ -482,8 +415,7 @@ class Server:
         if error is not None:
             return None, error
         if self._check_result([args, kwargs]) is not None:
-            return None, {"type": "TypeError", "message": "changed an argument into an object that cannot be graded",
-                          "traceback": [], "timed_out": False, "memory": False}
+            return None, _error("TypeError", "changed an argument into an object that cannot be graded")
         return [value, args, kwargs], None
 
     def op_call_many(self, request):
@@ -500,43 +432,8 @@ class Server:
 
     def op_count_lines(self, request):
         args, kwargs = tuple(request.get("args") or ()), dict(request.get("kwargs") or {})
-        counts, codes = {}, {}
-
-        def local(frame, event, arg):
-            if event == "line":
-                key = (frame.f_code.co_filename, frame.f_lineno)
-                counts[key] = counts.get(key, 0) + 1
-            return local
-
-        def global_(frame, event, arg):
-            code = frame.f_code
-            known = codes.get(code)
-            if known is None:
-                filename = code.co_filename
-                known = codes[code] = type(filename) is str and filename.startswith("<cell")
-            if known:
-                key = (code.co_filename, code.co_firstlineno, "call")
-                counts[key] = counts.get(key, 0) + 1
-                return local
-            return None
-
-        call = None
-
-        def traced():
-            sys.settrace(global_)
-            try:
-                return call(args, kwargs)
-            finally:
-                sys.settrace(None)
-
-        def prepare_and_run():
-            nonlocal call
-            call = self._callable(request)
-            return traced()
-
-        _, error = self.run(prepare_and_run, request.get("limit"))
-        table = [[list(key), n] for key, n in counts.items()][:100000]
-        return table, error
+        counts, error = self.run(lambda: self._callable(request)(args, kwargs), request.get("limit"), count_lines=True)
+        return [[list(key), n] for key, n in counts.items()][:100000], error
 
     def serve(self):
         handlers = {"cell": self.op_cell, "names": self.op_names, "call": self.op_call,
@@ -547,23 +444,21 @@ class Server:
             except wire.ChannelClosed:
                 os._exit(0)
             except wire.WireError as exc:
-                self.respond({}, time.perf_counter(), error={"type": "ValueError", "message": f"bad request: {exc}",
-                                                             "traceback": [], "timed_out": False, "memory": False})
+                self.respond({}, time.perf_counter(), error=_error("ValueError", f"bad request: {exc}"))
                 continue
             started = time.perf_counter()
+            self.printed = runner.Outcome()
             if not isinstance(request, dict) or request.get("op") == "shutdown":
                 self.respond(request if isinstance(request, dict) else {}, started)
                 os._exit(0)
             handler = handlers.get(request.get("op"))
             if handler is None:
-                self.respond(request, started, error={"type": "ValueError", "message": f"unknown op {request.get('op')!r}",
-                                                      "traceback": [], "timed_out": False, "memory": False})
+                self.respond(request, started, error=_error("ValueError", f"unknown op {request.get('op')!r}"))
                 continue
             try:
                 result, error = handler(request)
             except BaseException as exc:  # noqa: BLE001 - a worker-side failure outside the learner's call
-                result, error = None, {"type": type(exc).__name__, "message": _safe_text(exc), "traceback": [],
-                                       "timed_out": False, "memory": isinstance(exc, MemoryError)}
+                result, error = None, _error(type(exc).__name__, _safe_text(exc), memory=isinstance(exc, MemoryError))
             self.respond(request, started, result, error)
 
 

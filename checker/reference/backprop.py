@@ -97,7 +97,7 @@ def max_backward(dout, cache):
 
     At a tie (x == y) max is not differentiable; any split dx = a * dout, dy = (1 - a) * dout
     with 0 <= a <= 1 is a valid subgradient. The reference gives it all to x (x >= y);
-    the checker accepts any such split (see ``checker.tasks.backprop``).
+    the checker accepts any such split (see ``checker.topics.backprop``).
 
     Inputs:
     - dout: upstream gradient, shape of out.

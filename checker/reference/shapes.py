@@ -98,16 +98,22 @@ def conv_params(f, c_in, c_out, bias=True):
     return _conv_params(f, c_in, c_out, bool(bias))
 
 
-def pool_output_size(n, f, s):
-    """Output side length of a pooling layer without padding (CS231n's pool_param).
+def pool_output_size(n, f, s, p=0):
+    """Output side length of a pooling layer.
 
     Inputs:
     - n: int >= 1, input side; f: int >= 1, window side; s: int >= 1, stride.
-    Returns an int: floor((n - f) / s) + 1 (windows that would stick out are dropped,
-    as in PyTorch's default ceil_mode=False). Raises ValueError when f > n.
+    - p: int >= 0, padding on EACH side (0, the default, is CS231n's pool_param; real networks pad
+      their stems: ResNet's 3x3 stride-2 max-pool has p = 1 and maps 112 to 56). At most f // 2, as
+      in PyTorch: a wider padding would give windows that see nothing but padding.
+    Returns an int: floor((n + 2p - f) / s) + 1 (windows that would stick out are dropped,
+    as in PyTorch's default ceil_mode=False). Raises ValueError when f > n + 2p.
     """
-    n, f, s = _integer("n", n, 1), _integer("f", f, 1), _integer("s", s, 1)
-    return _out_size(n, f, 0, s, 1, what="input (pooling has no padding here)")
+    n, f, s, p = _integer("n", n, 1), _integer("f", f, 1), _integer("s", s, 1), _integer("p", p, 0)
+    if 2 * p > f:
+        raise ValueError(f"the padding p = {p} is more than half the window (f = {f}): some windows would see "
+                         "only padding; pooling pads at most f // 2 on each side")
+    return _out_size(n, f, p, s, 1, what="input")
 
 
 def receptive_field(layers):

@@ -1,39 +1,8 @@
 """Tasks of notebook 02, logistic regression (batch first: X (N, D), w (D,), y (N,) of 0/1)."""
 
-import ast
-import re
-
 import numpy as np
 
 from checker.spec import Case, Gradient, KnownMistake, Task
-
-
-# --------------------------------------------------------------------------- nested outputs
-class _NestedParts(dict):
-    """Named output parts that also answer the nested names findings carry (``parts["grads['dw']"]``,
-    ``parts["costs[2]"]``), so that ``KnownMistake`` works for outputs that are dicts or lists."""
-
-    _NAME = re.compile(r"(\w+)((?:\[[^\]]+\])+)")
-
-    def __missing__(self, key):
-        match = self._NAME.fullmatch(key) if isinstance(key, str) else None
-        if not match or not dict.__contains__(self, match.group(1)):
-            raise KeyError(key)
-        value = dict.__getitem__(self, match.group(1))
-        try:
-            for index in re.findall(r"\[([^\]]+)\]", match.group(2)):
-                value = value[ast.literal_eval(index)]
-        except (KeyError, IndexError, TypeError, ValueError, SyntaxError):
-            return np.zeros((0, 1, 0, 1))  # absent: a shape no real value has
-        return value
-
-
-class _NestedTask(Task):
-    """A task whose outputs include dicts or lists (engine workaround: see ``_NestedParts``)."""
-
-    def split_outputs(self, result):
-        parts = super().split_outputs(result)
-        return None if parts is None else _NestedParts(parts)
 
 
 # --------------------------------------------------------------------------- data for the cases
@@ -124,7 +93,7 @@ def _optimize_ascent(w, b, X, y, num_iterations, learning_rate):
     return optimize(w, b, X, y, num_iterations, -learning_rate)
 
 
-class _OptimizeTask(_NestedTask):
+class _OptimizeTask(Task):
     """``costs`` may come back as a list (as in the reference) or as a 1-D array of the same values."""
 
     def split_outputs(self, result):
@@ -192,7 +161,7 @@ TASKS = [
             "wrong_type": ("Return the tuple (w, b).", "返回元组 (w, b)。"),
         },
     ),
-    _NestedTask(
+    Task(
         "logreg.propagate",
         cases=propagate_cases,
         outputs=("grads", "cost"),

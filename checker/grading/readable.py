@@ -1,0 +1,73 @@
+"""The datasets folder as the grading worker can read it, wherever the course is checked out.
+
+Started as root, the worker becomes ``nobody``; a course checked out in a private folder (mode
+0700: ``/root``, many home directories) is then out of its reach, and every cell of a submission
+that loads the data would fail while it is graded. In that case the worker reads a copy: made once
+per process in a fresh world-readable temporary folder (files hard-linked where the file itself is
+readable by others, else copied), removed when the process exits. The original is never changed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+_COPIES: dict = {}
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether a user who owns nothing here (``nobody``) can reach ``path`` and read all of it."""
+    path = Path(path).resolve()
+    if not all(folder.stat().st_mode & stat.S_IXOTH for folder in (path, *path.parents)):
+        return False
+    needs = stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
+    if path.stat().st_mode & needs != needs:
+        return False
+    for entry in path.rglob("*") if path.is_dir() else ():
+        needs = stat.S_IROTH | stat.S_IXOTH if entry.is_dir() else stat.S_IROTH
+        if entry.stat().st_mode & needs != needs:
+            return False
+    return True
+
+
+def _place(source: Path, target: Path) -> None:
+    if source.stat().st_mode & stat.S_IROTH:
+        try:
+            os.link(source, target)  # instant, and the same bytes (CIFAR-10 is 170 MB)
+            return
+        except OSError:  # another file system, or links not allowed
+            pass
+    shutil.copyfile(source, target)
+    target.chmod(0o644)
+
+
+def worker_datasets(datasets_dir: Path) -> Path:
+    """``datasets_dir`` itself when the worker can read it, else a readable copy (see the module doc).
+
+    Raises ``OSError`` when no copy can be made (no room in the temporary folder, for instance)."""
+    datasets_dir = Path(datasets_dir).resolve()
+    if os.getuid() != 0 or not datasets_dir.exists() or readable_by_others(datasets_dir):
+        return datasets_dir  # not root: the worker keeps this user, who can read the course
+    copy = _COPIES.get(datasets_dir)
+    if copy is not None and copy.is_dir():
+        return copy
+    copy = Path(tempfile.mkdtemp(prefix="course-datasets-"))
+    atexit.register(shutil.rmtree, copy, True)
+    for source in sorted(datasets_dir.rglob("*")):
+        target = copy / source.relative_to(datasets_dir)
+        if source.is_dir():
+            target.mkdir()
+        elif source.is_file():
+            _place(source, target)
+    for folder in (copy, *(p for p in copy.rglob("*") if p.is_dir())):
+        folder.chmod(0o755)
+    if not readable_by_others(copy):
+        raise OSError(f"the course's datasets folder {datasets_dir} is private to its owner, and so is the "
+                      f"temporary folder {copy.parent} where a readable copy was to go: set TMPDIR to a folder "
+                      "every user may enter (such as /tmp)")
+    _COPIES[datasets_dir] = copy
+    return copy
