@@ -1,6 +1,6 @@
-"""How long check() itself takes on the warm-up tasks, excluding the learner's own run time.
+"""How long check() itself takes on a module's tasks, excluding the learner's own run time.
 
-    .venv/bin/python benchmarks/check_overhead.py [--repeats 20]
+    .venv/bin/python benchmarks/check_overhead.py [--repeats 20] [--module warmup]
 
 Each task is checked with its reference solution as the learner's function; the checker's
 own time is the report's total time minus the time spent inside the learner's calls.
@@ -26,7 +26,8 @@ def main() -> None:
     for task_id in [t for t in tasks() if t.startswith(args.module + ".")]:
         module, function = task_id.split(".")
         # the unwrapped reference: the wrapped one reports that a learner called the reference
-        fn = getattr(getattr(reference, module), function).__wrapped__
+        guarded = getattr(getattr(reference, module), function)
+        fn = getattr(guarded, "__wrapped__", guarded)
         cold = check(task_id, fn)
         assert cold.passed, cold.text()
         warm = []

@@ -1,7 +1,7 @@
 """Grade a made-up class with `course grade`, and the honest part of it with plain `nbgrader autograde`.
 
     .venv/bin/python benchmarks/grade_class.py [--students 60] [--assignment 00_warmup] [--jobs N]
-                                               [--compare 12] [--keep DIR]
+                                               [--compare 12] [--keep DIR] [--side-by-side [A ...]]
 
 In a temporary course folder: release the assignment, write ``--students`` submissions built
 from the source notebook (correct ones, partly wrong ones, hostile ones that attack the grader),
@@ -220,6 +220,52 @@ def write_submissions(folder: Path, submissions) -> None:
         nbformat.write(nb, str(folder / f"{student}.ipynb"))
 
 
+def worker_start_seconds(times: int = 5) -> dict[str, float]:
+    """Median seconds from ``Worker.start()`` to the worker's greeting: cold (a fresh interpreter that
+    imports NumPy and the rest) and warm (forked from the fork server, which is started before timing)."""
+    import statistics
+
+    code = ("import statistics, time\nfrom checker.grading.remote import Worker\n"
+            "Worker().start().stop()\nt = []\n"
+            f"for _ in range({times}):\n    s = time.perf_counter(); w = Worker().start(); t.append(time.perf_counter() - s); w.stop()\n"
+            "print(statistics.median(t))\n")
+    out = {}
+    for mode, cold in (("cold", "1"), ("warm", "0")):
+        result = subprocess.run([sys.executable, "-c", code], env=dict(_env(), COURSE_GRADING_COLD=cold),
+                                capture_output=True, text=True, check=True)
+        out[mode] = float(result.stdout.split()[-1])
+    return out
+
+
+def side_by_side(base: Path, assignments: list[str], count: int, jobs: int) -> None:
+    """Seconds per honest submission of each assignment: course grade with the local pool, on a
+    LocalCluster (``--cluster local:JOBS``) and plain ``nbgrader autograde``, in this one run."""
+    print(f"\nper-submission seconds, {count} honest submissions each, {jobs} job(s) / Dask workers:")
+    print(f"{'assignment':12} {'local pool':>11} {'cluster':>9} {'nbgrader':>9}  pool/nbgrader")
+    for A in assignments:
+        source = PROJECT_ROOT / "notebooks" / A / f"{A}.ipynb"
+        honest = [s for s in make_class(source, A, count * 3, base) if not s[1].startswith("hostile")][:count]
+        template = new_course(base / f"side-{A}", A)
+        write_submissions(base / f"side-{A}-in", honest)
+        figures = []
+        for how, extra in (("pool", ["--jobs", str(jobs)]), ("cluster", ["--cluster", f"local:{jobs}"])):
+            root = base / f"side-{A}-{how}"
+            shutil.copytree(template, root)
+            seconds = _run([str(BIN / "course"), "grade", A, "--submissions", str(base / f"side-{A}-in"), *extra,
+                            "--quiet", "--course-dir", str(root)])
+            figures.append(seconds / len(honest))
+        plain = base / f"side-{A}-plain"
+        shutil.copytree(template, plain)
+        for student, _, nb in honest:
+            folder = plain / "submitted" / student / A
+            folder.mkdir(parents=True)
+            nbformat.write(nb, str(folder / f"{A}.ipynb"))
+        with (plain / "nbgrader_config.py").open("a") as config:
+            config.write(PLAIN_NBGRADER)
+        figures.append(_run([str(BIN / "nbgrader"), "autograde", A, "--force"], cwd=plain) / len(honest))
+        print(f"{A:12} {figures[0]:11.2f} {figures[1]:9.2f} {figures[2]:9.2f}  {figures[0] / figures[2]:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
@@ -228,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=int, default=12,
                         help="honest submissions graded both ways for the comparison (0: skip it)")
     parser.add_argument("--keep", help="build the courses in this folder and keep them (default: a temporary one)")
+    parser.add_argument("--side-by-side", nargs="*", metavar="ASSIGNMENT",
+                        help="also time the local pool, --cluster local:JOBS and plain nbgrader per submission of "
+                             "these assignments (default with no names: 00_warmup 05_nn), and the worker start, "
+                             "cold and warm")
+    parser.add_argument("--side-count", type=int, default=6, help="honest submissions per assignment for --side-by-side")
     args = parser.parse_args(argv)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grade-class-"))
@@ -282,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
             for student, kind, _ in honest:
                 print(f"{student:8} {kind:36} {our_scores.get(student, float('nan')):12g} "
                       f"{their_scores.get(student, float('nan')):9g}")
+        if args.side_by_side is not None:
+            starts = worker_start_seconds()
+            print(f"\nworker start (median of 5): cold {starts['cold']:.3f} s, warm (forked) {starts['warm']:.3f} s")
+            side_by_side(base, args.side_by_side or ["00_warmup", "05_nn"], args.side_count, args.jobs)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -168,3 +168,98 @@ def train_with_named(fn, loss, rule, params, X, y, config=None, epochs=1, batch_
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"{getattr(fn, '__name__', 'train')} must return (params, history), got {type(result).__name__}")
     return result[0], result[1], batches
+
+
+def _plain_params(net, cls):
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict):
+        raise TypeError(f"{cls.__name__}(...) must keep its parameters in a dict self.params")
+    return {str(name): np.array(value, copy=True) for name, value in params.items()}
+
+
+def network_loss_and_init(cls, init, params, X, y):
+    """``network_loss`` plus the constructor's own parameters: ``(scores, loss, grads, initial)``,
+    where ``initial`` is ``{"first": ..., "again": ...}``, the ``params`` of two networks built with
+    the same ``init`` (a seeded constructor builds the same one twice), before any is replaced."""
+    first = _plain_params(cls(**init), cls)
+    again = _plain_params(cls(**init), cls)
+    scores, loss, grads = network_loss(cls, init, params, X, y)
+    return scores, loss, grads, {"first": first, "again": again}
+
+
+def network_loss_and_seeded_init(cls, init, params, X, y, seed=0):
+    """``network_loss_and_init`` for a class that draws from NumPy's global generator (CS231n's
+    ``np.random.randn``): ``np.random.seed(seed)`` comes before each of the two builds, as a notebook's
+    ``np.random.seed(...)`` does, and the generator's state is put back afterwards."""
+    state = np.random.get_state()
+    try:
+        built = []
+        for _ in range(2):
+            np.random.seed(seed)
+            built.append(_plain_params(cls(**init), cls))
+    finally:
+        np.random.set_state(state)
+    scores, loss, grads = network_loss(cls, init, params, X, y)
+    return scores, loss, grads, {"first": built[0], "again": built[1]}
+
+
+def with_inputs_after(fn, params, *args, **kwargs):
+    """``(fn(params, *args, **kwargs), params)``: the result and the caller's ``params`` dict as
+    the call left it, for functions that must not change what they are given (a frozen model)."""
+    return fn(params, *args, **kwargs), params
+
+
+def normalization_calls(fn, xs, modes, gamma, beta, bn_param):
+    """Run a batch-norm forward ``fn(x, gamma, beta, bn_param) -> (out, cache)`` once per batch
+    ``xs[t]`` with ``bn_param["mode"] = modes[t]``, carrying the same ``bn_param`` from call to call
+    as a training loop does. Returns ``(outs, running_mean, running_var)``: the outputs stacked
+    ``(T, N, D)`` and the running statistics ``bn_param`` holds after the last call (zeros of shape
+    ``(D,)`` where a key was never written, as the convention says for absent ones)."""
+    outs = []
+    for x, mode in zip(xs, modes):
+        bn_param["mode"] = str(mode)
+        result = _forward(fn, x, gamma, beta, bn_param)
+        out = np.asarray(result[0])
+        if out.shape != np.shape(x):
+            raise TypeError(f"out must have x's shape {np.shape(x)}, got {out.shape}")
+        outs.append(out)
+    D = np.shape(xs)[-1]
+    running = [np.asarray(bn_param.get(key, np.zeros(D))) for key in ("running_mean", "running_var")]
+    return np.stack(outs), running[0], running[1]
+
+
+def normalized_network(cls, init, params, X, y, X_test, train_calls=2):
+    """Build ``cls(**init)``, put ``params`` into ``net.params``, call ``net.loss(X, y)``
+    ``train_calls`` times (train mode: batch statistics, running averages updated), then
+    ``net.loss(X_test)`` (test mode). Returns ``(loss, grads, test_scores)`` of the first train
+    call and the test call."""
+    net = cls(**init)
+    if not isinstance(getattr(net, "params", None), dict):
+        raise TypeError(f"{cls.__name__}(...) must keep its parameters in a dict self.params")
+    for name, value in params.items():
+        net.params[name] = np.array(value, copy=True)
+    first = None
+    for _ in range(int(train_calls)):
+        result = net.loss(X, y)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(f"{cls.__name__}.loss(X, y) must return (loss, grads), got {type(result).__name__}")
+        first = first or result
+    loss, grads = first
+    return loss, grads, net.loss(X_test)
+
+
+def channel_normalization_calls(fn, xs, modes, gamma, beta, bn_param):
+    """``normalization_calls`` for image batches: ``xs[t]`` is ``(N, C, H, W)`` and the statistics are
+    per channel, so running statistics never written default to zeros of gamma's shape ``(C,)``.
+    Returns ``(outs (T, N, C, H, W), running_mean, running_var)``."""
+    outs = []
+    for x, mode in zip(xs, modes):
+        bn_param["mode"] = str(mode)
+        result = _forward(fn, x, gamma, beta, bn_param)
+        out = np.asarray(result[0])
+        if out.shape != np.shape(x):
+            raise TypeError(f"out must have x's shape {np.shape(x)}, got {out.shape}")
+        outs.append(out)
+    C = np.shape(gamma)[0]
+    running = [np.asarray(bn_param.get(key, np.zeros(C))) for key in ("running_mean", "running_var")]
+    return np.stack(outs), running[0], running[1]

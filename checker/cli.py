@@ -45,7 +45,8 @@ def _cmd_grade(args) -> int:
     try:
         run = grade_assignment(args.assignment, Path(args.course_dir), submissions=args.submissions,
                                students=args.student, jobs=args.jobs, progress=not args.quiet,
-                               use_cache=not args.no_cache)
+                               use_cache=not args.no_cache, cluster=args.cluster, timestamp=args.timestamp,
+                               roster=args.roster)
     except SecretError as exc:
         raise CourseError(str(exc)) from None
     print(run.summary())
@@ -85,6 +86,16 @@ def jupyter_lab_command(workspace: Path) -> list[str]:
     return command
 
 
+def learner_environment(build_dir: Path) -> dict:
+    """The environment of the learner's JupyterLab: the course's learner configuration first on
+    JUPYTER_CONFIG_PATH (no instructor menus, no formgrader; ``checker.course.learner_jupyter_config``)."""
+    from checker.course import learner_jupyter_config
+
+    folder = str(learner_jupyter_config(build_dir))
+    rest = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p and p != folder]
+    return {"JUPYTER_CONFIG_PATH": os.pathsep.join([folder, *rest])}
+
+
 def _cmd_lab(args) -> int:
     from checker.course import _put_environment_on_path, build_workspace
 
@@ -93,6 +104,7 @@ def _cmd_lab(args) -> int:
     command = jupyter_lab_command(workspace) + list(args.jupyter_args)
     print("Starting:", " ".join(command))
     _put_environment_on_path()  # JupyterLab's terminals then find `course` (course download cifar10)
+    os.environ.update(learner_environment(Path(args.build_dir)))
     os.execv(command[0], command)
     return 0  # not reached
 
@@ -128,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a folder or .zip of <student_id>.ipynb files to import into submitted/ first "
                         "(then only those students are graded)")
     p.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: CPU count)")
+    p.add_argument("--timestamp", metavar="TIME",
+                   help="submission time of the imported notebooks, e.g. '2026-11-20 08:15' (default: each zip "
+                        "entry's own time; none for a folder)")
+    p.add_argument("--roster", metavar="CSV",
+                   help="nbgrader's student CSV (id,first_name,last_name,email): names for the gradebook")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade on a Dask cluster: a scheduler address (tcp://HOST:8786), or local[:N] for N worker "
+                        "processes here (default: $COURSE_DASK_SCHEDULER, else the local process pool)")
     p.add_argument("--student", nargs="+", metavar="ID", help="grade only these students")
     p.add_argument("--no-cache", action="store_true", help="grade again even the submissions graded before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

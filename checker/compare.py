@@ -15,6 +15,7 @@ import numpy as np
 
 from checker.findings import Finding
 from checker.i18n import Text
+from checker.precision import _float, tolerances
 
 
 # --------------------------------------------------------------------------- sizes in words
@@ -74,19 +75,10 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_))
 
 
-def _float(a: np.ndarray) -> np.ndarray:
-    return a.astype(np.float64) if a.dtype.kind in "biuf" else a
-
-
-def tolerance_mask(expected: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """True where ``got`` matches ``expected``; low-precision results get a tolerance
-    scaled to the magnitude of the expected values."""
+def tolerance_mask(expected: np.ndarray, got: np.ndarray, rtol: float, atol: float, float32=False, slack=0.0) -> np.ndarray:
+    """True where ``got`` matches ``expected`` (see ``tolerances``)."""
     e, g = _float(expected), _float(got)
-    if got.dtype.kind == "f" and got.dtype.itemsize < 8:
-        # float32 is accepted; float16 gets no more slack than float32 (its 3 digits are too few)
-        rtol = max(rtol, 64 * float(np.finfo(np.float32).eps))
-        finite = np.abs(e[np.isfinite(e)])
-        atol = max(atol, rtol * (float(finite.max()) if finite.size else 0.0))
+    rtol, atol = tolerances(expected, got, rtol, atol, float32, slack)
     with np.errstate(invalid="ignore", over="ignore"):
         mask = np.abs(g - e) <= atol + rtol * np.abs(e)
     both_nan = np.isnan(e) & np.isnan(g)
@@ -94,8 +86,12 @@ def tolerance_mask(expected: np.ndarray, got: np.ndarray, rtol: float, atol: flo
     return mask | both_nan | same_inf
 
 
-def allclose(expected, got, rtol, atol) -> bool:
-    return bool(np.all(tolerance_mask(np.asarray(expected), np.asarray(got), rtol, atol)))
+def allclose(expected, got, rtol, atol, float32=False, slack=0.0) -> bool:
+    return bool(np.all(tolerance_mask(np.asarray(expected), np.asarray(got), rtol, atol, float32, slack)))
+
+
+def _axes_words(ndim: int) -> tuple:
+    return (f"{ndim} axis" if ndim == 1 else f"{ndim} axes", f"{ndim} 个轴")
 
 
 def _index_words(index) -> str:
@@ -106,11 +102,14 @@ def _index_words(index) -> str:
 class Comparison:
     """Compares one case's outputs; remembers scalar pairs for the across-case analysis."""
 
-    def __init__(self, task, dims: Dims, values_only: bool = False, structure_only: bool = False):
+    def __init__(self, task, dims: Dims, values_only: bool = False, structure_only: bool = False, float32=False,
+                 slack=None):
         self.task = task
         self.dims = dims
         self.values_only = values_only  # compare values alone, without the task's integer-type rule
         self.structure_only = structure_only  # types, keys and shapes only (randomised results)
+        self.float32 = float32  # the learner computed in float32: its round-off is no mistake
+        self.slack = slack or {}  # {output: float32 slack} (see ``tolerances``)
 
     def compare(self, name: str, expected, got) -> list[Finding]:
         if isinstance(expected, Mapping):
@@ -124,6 +123,9 @@ class Comparison:
         if self.structure_only or expected == got:
             return []
         return [self._finding("mismatch", Text("mismatch.scalar", name=name, expected=excerpt(expected), got=excerpt(got)), name)]
+
+    def _slack(self, name: str) -> float:
+        return self.slack.get(name.split("[", 1)[0], 0.0)  # grads['dw'] is part of grads
 
     # -- structure
     def _finding(self, code, text, name, **kw) -> Finding:
@@ -162,7 +164,7 @@ class Comparison:
             return []
         e, g = float(expected), float(got)
         rtol, atol = self.task.tolerance(name) if self.task else (1e-7, 1e-9)
-        if allclose(e, np.asarray(got), rtol, atol):  # keeps got's dtype: a float32 number gets the float32 tolerance
+        if allclose(e, np.asarray(got), rtol, atol, self.float32, self._slack(name)):  # float32: its own tolerance
             return self._integer_required(name, np.asarray(got))
         if np.isfinite(e) and not np.isfinite(g):
             return [self._finding("non_finite", Text("non_finite.scalar", name=name, got=g), name,
@@ -192,6 +194,7 @@ class Comparison:
         if got.dtype.kind not in "biuf":
             return [self._finding("wrong_type", Text("wrong_type.dtype", name=name, dtype=got.dtype), name, got=excerpt(got))]
         rtol, atol = self.task.tolerance(name) if self.task else (1e-7, 1e-9)
+        rtol, atol = tolerances(expected, got, rtol, atol, self.float32, self._slack(name))
         if got.shape != expected.shape:
             return [self._shape(name, expected, got, rtol, atol)]
         if self.structure_only:
@@ -211,8 +214,11 @@ class Comparison:
             explain = Text("shape.broadcast", n=expected.shape[0])
         elif got.size == expected.size and got.squeeze().shape == expected.squeeze().shape:
             explain = Text("shape.extra_axis" if got.ndim > expected.ndim else "shape.missing_axis")
+        elif got.ndim == expected.ndim:
+            axes = ", ".join(str(i) for i, (n, m) in enumerate(zip(expected.shape, got.shape)) if n != m)
+            explain = Text("shape.lengths", axes=(("axes " if "," in axes else "axis ") + axes, f"第 {axes} 轴"))
         else:
-            explain = Text("shape.axes", expected_ndim=expected.ndim, got_ndim=got.ndim)
+            explain = Text("shape.axes", expected=_axes_words(expected.ndim), got=_axes_words(got.ndim))
         return self._finding("shape", Text("shape.mismatch", name=name, expected=dims.words(expected.shape),
                                            got=dims.words(got.shape), explain=explain), name, **excerpts)
 

@@ -168,6 +168,27 @@ def sync_workspace(release_dir: Path, workspace: Path) -> SyncResult:
     return result
 
 
+# nbgrader's JupyterLab plugins and server extensions meant for instructors (create assignments,
+# the formgrader, the course list): a learner's `course lab` goes without them. Validating stays.
+INSTRUCTOR_LAB_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                          "@jupyter/nbgrader:course-list")
+INSTRUCTOR_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+
+
+def learner_jupyter_config(build_root: Path | None = None) -> Path:
+    """A Jupyter configuration folder for the learner's JupyterLab (put first on JUPYTER_CONFIG_PATH):
+    nbgrader's instructor menus and the formgrader off; the instructor's own ``jupyter lab`` keeps them."""
+    folder = Path(build_root or PROJECT_ROOT / ".course-build") / "learner-jupyter"
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    (folder / "jupyter_server_config.d").mkdir(parents=True, exist_ok=True)
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: True for name in INSTRUCTOR_LAB_PLUGINS}}, indent=1))
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}}
+    for name in ("jupyter_server_config.json", "jupyter_server_config.d/zz-course-learner.json"):
+        (folder / name).write_text(json.dumps(server, indent=1))
+    return folder
+
+
 def build_workspace(workspace: Path | None = None, build_root: Path | None = None,
                     source_dir: Path | None = None) -> SyncResult:
     """Release every assignment into a private build folder and sync it into the workspace."""

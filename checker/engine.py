@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import time
-from collections.abc import Mapping
 
 import numpy as np
 
-from checker import registry
-from checker.compare import Comparison, Dims, _float, allclose, diagnose_scalars, excerpt, is_number, type_words
+from checker import diagnoses, registry
+from checker.calling import LocalInvoker
+from checker.compare import Comparison, Dims, diagnose_scalars, excerpt, is_number, type_words
 from checker.findings import Finding
-from checker.i18n import Text, render
+from checker.i18n import Text
+from checker.precision import computed_in_float32, largest_difference, rounded_to_float32
 from checker.report import Report
-from checker.runner import Outcome, count_learner_lines, run_learner
+from checker.runner import Outcome
 from checker.spec import PRACTICE_SEED, Case, Task
 
 _history: list[Report] = []
@@ -24,20 +24,6 @@ _history: list[Report] = []
 def session_reports() -> list[Report]:
     """Every report produced in this Python session, oldest first."""
     return list(_history)
-
-
-def _resolve_task(task_id) -> Task:
-    if not isinstance(task_id, str):
-        raise ValueError(f"check() expects a task id such as 'warmup.center' as its first argument, got {task_id!r}")
-    try:
-        return registry.get(task_id)
-    except KeyError:
-        pass
-    known = registry.task_ids()
-    close = difflib.get_close_matches(task_id, known, n=5, cutoff=0.5)
-    close += [t for t in known if t.split(".")[-1] == task_id.split(".")[-1] and t not in close]
-    suggestion = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise KeyError(f"unknown task id {task_id!r}.{suggestion} checker.tasks() lists all {len(known)} tasks.")
 
 
 def _validate_callable(task_id, fn):
@@ -50,9 +36,6 @@ def _validate_callable(task_id, fn):
 
 
 _reference_cache: dict = {}
-
-# How a regularization term is usually mis-scaled: 0.5 * reg vs reg, 2 * reg * W vs reg * W, or squared twice.
-_REGULARIZATION_FACTORS = (0.5, 2.0, 0.25, 4.0)
 
 
 def _expected(task: Task, seed: int, cases: list[Case]) -> list:
@@ -77,56 +60,6 @@ def _differs(before, after) -> int:
     return int(np.size(same) - np.count_nonzero(same))
 
 
-class LocalInvoker:
-    """Runs the learner's code in this process (the notebook's own kernel).
-
-    The engine runs learner code only through an invoker; the trusted grader supplies
-    one that runs it in a sandboxed worker process instead. An invoker offers ``outcome``,
-    ``outcomes`` and ``count_lines``, and says in ``forward_replaced`` whether a backward task's
-    stub forward gave way to the reference forward."""
-
-    def __init__(self, task: Task, fn, forward=None):
-        self.task, self.fn = task, fn
-        self.forward, self.forward_is_learners = self._find_forward(forward)
-        self._forward_probed = forward is not None
-        self.forward_replaced = False
-
-    def _find_forward(self, forward):
-        if self.task.forward is None:
-            return None, False
-        if forward is not None:
-            return forward, True
-        candidate = getattr(self.fn, "__globals__", {}).get(self.task.forward_name)
-        if callable(candidate) and not hasattr(candidate, "__checker_reference__"):
-            return candidate, True
-        return self.task.reference_forward, False
-
-    def _probe_forward(self, case: Case, limit):
-        """A learner's forward that is still a stub gives way to the reference forward."""
-        self._forward_probed = True
-        if not self.forward_is_learners:
-            return
-        args, kwargs = self.task.forward_arguments(case)
-        outcome = run_learner(lambda: self.forward(*args, **kwargs), limit)
-        if isinstance(outcome.error, NotImplementedError):
-            self.forward, self.forward_is_learners = self.task.reference_forward, False
-            self.forward_replaced = True
-
-    def _call(self, case: Case):
-        return self.task.call(self.fn, case, self.forward)
-
-    def outcome(self, case: Case, limit) -> Outcome:
-        if not self._forward_probed:
-            self._probe_forward(case, limit)
-        return run_learner(lambda: self._call(case), limit)
-
-    def outcomes(self, cases: list, limit) -> Outcome:
-        return run_learner(lambda: [self._call(case)[0] for case in cases], limit)
-
-    def count_lines(self, case: Case, limit):
-        return count_learner_lines(lambda: self._call(case), limit)
-
-
 class _CaseRun:
     """Everything the engine learns from one case."""
 
@@ -149,6 +82,23 @@ class Checker:
         self.learner_seconds += outcome.seconds
         return outcome
 
+    def _run_all(self, cases: list):
+        """The learner's results on ``cases`` (one call of the invoker), or None if one of them failed."""
+        outcome = self.invoker.outcomes(cases, self.time_limit)
+        self.learner_seconds += outcome.seconds
+        return None if outcome.error is not None else outcome.result
+
+    def _float32_slack(self, case: Case, expected) -> dict:
+        """For each output, how far the reference's result moves when the case's arrays are rounded to
+        float32 (``checker.compare.tolerances``)."""
+        args, kwargs = rounded_to_float32(case.args), rounded_to_float32(case.kwargs)
+        try:
+            moved = self.task.split_outputs(self._reference(Case(case.label, *args, **kwargs)))
+        except Exception:  # noqa: BLE001 - a case the reference rejects once rounded: no slack
+            return {}
+        expected = self.task.split_outputs(expected)
+        return {name: largest_difference(expected[name], moved[name]) for name in expected} if moved else {}
+
     def _reference(self, case: Case):
         return self.task.call(self.task.reference, case)[0]
 
@@ -160,7 +110,7 @@ class Checker:
             return Finding("not_implemented", Text("not_implemented"), Text("hint.not_implemented"), cases=[case.label])
         message = str(error).strip() or "(no message)"
         detail = "\n".join(outcome.learner_traceback) or None
-        hint = self.task.hints.get("exception", Text("hint.exception"))
+        hint = self.task.hints.get("exception", Text("hint.exception" if detail else "hint.exception.library"))
         return Finding("exception", Text("exception", type=type(error).__name__, message=message), hint,
                        cases=[case.label], detail=detail)
 
@@ -186,7 +136,9 @@ class Checker:
             return run
 
         dims = Dims(self.task.named_arguments(case))
-        comparison = Comparison(self.task, dims, structure_only=not self.task.compare_values)
+        float32 = computed_in_float32(result)
+        slack = self._float32_slack(case, expected) if float32 and self.task.compare_values else None
+        comparison = Comparison(self.task, dims, structure_only=not self.task.compare_values, float32=float32, slack=slack)
         got_parts = self.task.split_outputs(result)
         expected_parts = self.task.split_outputs(expected)
         findings: list[Finding] = []
@@ -201,142 +153,18 @@ class Checker:
                 findings += found
                 if self.task.compare_values and is_number(e) and is_number(got_parts[name]):
                     scalar_pairs.setdefault(name, []).append((e, got_parts[name], dims, not found, case.label))
-            findings = self._regularization(case, got_parts, expected_parts, findings)
-            findings = self._known_mistakes(case, got_parts, findings, dims)
-            findings += self._gradients(case, got_parts)
+            findings = diagnoses.regularization(self.task, case, got_parts, expected_parts, findings, float32)
+            values = Comparison(self.task, dims, values_only=True, float32=float32, slack=slack)
+            findings = diagnoses.known_mistakes(self.task, case, got_parts, findings, values)
+            findings += diagnoses.gradients(self.task, case, got_parts, float32, self.seed, self._run_all)
             if not any(f.failing for f in findings):
-                findings += self._properties(case, got_parts, expected_parts)
+                findings += diagnoses.properties(self.task, case, got_parts, expected_parts, self._run)
         findings += self._mutations(case, args_after, kwargs_after)
         for finding in findings:
             finding.cases = [case.label]
         run.findings += findings
         run.passed = not any(f.failing for f in findings)
         return run
-
-    # -- task-declared diagnoses
-    def _regularization(self, case, got_parts, expected_parts, findings):
-        arg = self.task.regularization
-        failing = {f.output for f in findings if f.code in ("mismatch", "scale", "offset", "sign")}
-        failing = {name for name in failing if name in got_parts and _numeric(expected_parts[name])}
-        if not arg or not failing:
-            return findings
-        strength = _pick(self.task.named_arguments(case), arg)  # "init.reg": key reg of the argument init
-        if not strength:
-            return findings
-        without = self.task.split_outputs(self._reference(self.task.replace(case, arg, 0.0)))
-        replaced = {}
-        for name in failing:
-            e, g, e0 = (np.asarray(_float(np.asarray(v))) for v in (expected_parts[name], got_parts[name], without[name]))
-            if g.shape != e.shape:
-                continue
-            rtol, atol = self.task.tolerance(name)
-            if allclose(e0, g, rtol, atol):
-                replaced[name] = Finding("missing_regularization", Text("missing_regularization", name=name, arg=arg),
-                                         self.task.hints.get("missing_regularization", Text("hint.missing_regularization")), output=name)
-                continue
-            term, got_term = e - e0, g - e0
-            denominator = float(np.sum(term * term))
-            if denominator > 0:
-                factor = float(np.sum(got_term * term)) / denominator
-                # one number can always be fitted with some factor: for a scalar only the factors
-                # that real mistakes produce (a lost or extra 2, a squared 1/2) count as evidence
-                plausible = term.size > 1 or any(np.isclose(factor, f, rtol=1e-6) for f in _REGULARIZATION_FACTORS)
-                if plausible and abs(factor - 1) > 1e-6 and allclose(e0 + factor * term, g, rtol, atol):
-                    replaced[name] = Finding("regularization_scale", Text("regularization_scale", name=name, factor=f"{factor:.6g}"),
-                                             self.task.hints.get("regularization_scale", Text("hint.regularization_scale")), output=name)
-        return [replaced.get(f.output, f) if f.output in replaced else f for f in findings]
-
-    def _known_mistakes(self, case, got_parts, findings, dims):
-        failing = [f for f in findings if f.code in _VALUE_CODES]
-        if not self.task.mistakes or not failing:
-            return findings
-        comparison = Comparison(self.task, dims, values_only=True)
-        names = sorted({_top_level(f.output) for f in failing})
-        for mistake in self.task.mistakes:
-            try:
-                wrong = self.task.split_outputs(self.task.call(mistake.implementation, case)[0])
-            except Exception:
-                continue
-            # the learner's outputs equal the mistake's, by the same comparison as against the reference
-            if wrong and all(not comparison.compare(n, wrong[n], got_parts[n]) for n in names):
-                keep = [f for f in findings if f not in failing]
-                return keep + [Finding("known_mistake", Text("known_mistake", name=", ".join(names), mistake=mistake.name),
-                                       mistake.hint, output=names[0])]
-        return findings
-
-    def _gradients(self, case, got_parts) -> list[Finding]:
-        found = []
-        for spec in self.task.gradients:
-            x = _pick(self.task.named_arguments(case), spec.wrt)
-            analytic = _pick(got_parts, spec.grad)
-            if not (isinstance(x, np.ndarray) and isinstance(analytic, np.ndarray) and analytic.shape == x.shape):
-                continue
-            if not is_number(_pick(got_parts, spec.loss)):
-                continue
-            rng = np.random.default_rng(self.seed)
-            count = min(spec.max_entries, x.size)
-            picks = [np.unravel_index(i, x.shape) for i in rng.choice(x.size, size=count, replace=False)]
-            # a float32 loss needs a larger step, and its numerical gradient is good to fewer digits
-            eps = _resolution(_pick(got_parts, spec.loss), analytic)
-            h = 1e-5 if eps <= np.finfo(np.float64).eps else float(np.cbrt(eps))
-            tolerance = max(spec.tolerance, 1e4 * eps)
-            trials = []
-            for index in picks:
-                for step in (h, -h):
-                    moved = x.astype(np.float64).copy()
-                    moved[index] += step
-                    trials.append(self.task.replace(case, spec.wrt, moved))
-            outcome = self.invoker.outcomes(trials, self.time_limit)
-            self.learner_seconds += outcome.seconds
-            if outcome.error is not None:
-                continue
-            try:
-                losses = [float(_pick(self.task.split_outputs(r), spec.loss)) for r in outcome.result]
-            except (TypeError, ValueError):
-                continue
-            numeric = [(plus - minus) / (2 * h) for plus, minus in zip(losses[0::2], losses[1::2])]
-            losses = [1.0] + [abs(v) for v in losses]
-            a = np.array([float(analytic[index]) for index in picks])
-            n = np.array(numeric)
-            denominator = np.linalg.norm(a) + np.linalg.norm(n)
-            # differences within the rounding noise of the centred differences are zero (a zero gradient
-            # has a numerical gradient of a few ulp, and their relative error would be 1)
-            noise = 10 * eps * max(losses) / h * np.sqrt(a.size)
-            difference = float(np.linalg.norm(a - n))
-            error = 0.0 if denominator == 0 or difference <= noise else difference / float(denominator)
-            if error > tolerance:
-                found.append(Finding("gradient", Text("gradient", grad=spec.grad, loss=spec.loss, wrt=spec.wrt,
-                                                      error=f"{error:.2e}", tol=f"{tolerance:.0e}"),
-                                     self.task.hints.get("gradient", Text("hint.gradient")), output=spec.grad))
-        return found
-
-    def _properties(self, case, got_parts, expected_parts) -> list[Finding]:
-        found = []
-
-        def call(**changes):
-            trial = case
-            for name, value in changes.items():
-                trial = self.task.replace(trial, name, value)
-            outcome = self._run(trial)
-            if outcome.error is not None:
-                raise outcome.error
-            parts = self.task.split_outputs(outcome.result[0])
-            if parts is None:
-                raise TypeError(f"the result has {type_words(outcome.result[0])}, not {len(self.task.outputs)} values")
-            return parts
-
-        for prop in self.task.properties:
-            try:
-                message = prop.test(got_parts, expected_parts, case, call)
-            except BaseException as error:  # the learner's code, run again by the property, failed
-                if isinstance(error, KeyboardInterrupt):
-                    raise
-                message = Text("property.error", type=type(error).__name__, message=str(error).strip() or "-")
-            if message is not None:
-                found.append(Finding("property", Text("property", name=prop.name, message=message),
-                                     prop.hint or self.task.hints.get("property", Text("hint.property")),
-                                     output=str(render(prop.name, "en"))))
-        return found
 
     def _mutations(self, case, args_after, kwargs_after) -> list[Finding]:
         found = []
@@ -368,44 +196,11 @@ class Checker:
             self._reference(large)
             reference_seconds = max(time.perf_counter() - start, 1e-6)
             busiest = max((k for k in lines_large if len(k) == 2), key=lambda k: lines_large[k], default=None)
-            line = f"line {busiest[1]} ({lines_large[busiest]}x)" if busiest else "?"
+            line = Text("not_vectorized.line", line=busiest[1], count=lines_large[busiest]) if busiest else "?"
             return Finding("not_vectorized", Text("not_vectorized", small=n_small, large=n_large, line=line,
                                                   ratio=f"{outcome_large.seconds / reference_seconds:.0f}"),
                            self.task.hints.get("not_vectorized", Text("hint.not_vectorized")), cases=[large.label])
         return None
-
-
-# findings that say how the values differ (a known mistake may explain them better)
-_VALUE_CODES = ("mismatch", "scale", "offset", "sign", "transposed", "dtype")
-
-
-def _top_level(output: str) -> str:
-    """``"grads['dw']"`` belongs to the output ``"grads"``."""
-    return output.split("[", 1)[0]
-
-
-def _numeric(value) -> bool:
-    return is_number(value) or (isinstance(value, np.ndarray) and value.dtype.kind in "biuf")
-
-
-def _pick(parts: dict, path: str):
-    """The output named ``path``; ``"grads.dw"`` is key ``"dw"`` of the output ``grads``."""
-    value = parts
-    for key in path.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def _resolution(*values) -> float:
-    """Machine epsilon of the least precise floating-point value among ``values`` (float64 for the rest)."""
-    eps = float(np.finfo(np.float64).eps)
-    for value in values:
-        dtype = getattr(value, "dtype", None)
-        if dtype is not None and dtype.kind == "f":
-            eps = max(eps, float(np.finfo(dtype).eps))
-    return eps
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
@@ -432,7 +227,7 @@ def check(task_id: str, fn, *, seed: int | None = None, time_limit: float | None
     forward: ``forward=`` if given, else the function of the forward's name next to
     ``fn`` (its module's globals, i.e. the notebook), else the reference forward.
     """
-    task = task_id if isinstance(task_id, Task) else _resolve_task(task_id)
+    task = task_id if isinstance(task_id, Task) else registry.resolve(task_id)
     _validate_callable(task.id, fn)
     if forward is not None:
         if task.forward is None:

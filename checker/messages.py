@@ -57,6 +57,11 @@ MESSAGES = {
         "zh": "是否忘了写 `return`，或者返回了原地操作（如 list.sort()）的结果？",
     },
     "exception": {"en": "Your code raised {type}: {message}", "zh": "你的代码抛出了 {type}：{message}"},
+    "hint.exception.library": {
+        "en": "No line of your own code is in the traceback: the error came from a library function you called "
+              "(or passed on directly). Check the arguments it got, their shapes and types.",
+        "zh": "回溯中没有你自己代码的行：错误来自你调用（或直接传入）的库函数。检查它收到的参数及其形状和类型。",
+    },
     "hint.exception": {
         "en": "Where lines of your own code are listed above, the last one is where it failed. Print the shapes of the arrays involved.",
         "zh": "如果上面列出了你自己代码中的行，最后一行就是出错的位置。可以打印相关数组的形状来排查。",
@@ -120,8 +125,12 @@ MESSAGES = {
         "zh": "{name} 的形状是 {got}，期望是 {expected}。{explain}",
     },
     "shape.axes": {
-        "en": "Expected {expected_ndim} axes, got {got_ndim}; compare each length with the sizes named on the right.",
-        "zh": "期望 {expected_ndim} 个轴，实际 {got_ndim} 个；请把每个轴的长度与右边标注的尺寸对照。",
+        "en": "Expected {expected}, got {got}; compare each length with the sizes named on the right.",
+        "zh": "期望 {expected}，实际 {got}；请把每个轴的长度与右边标注的尺寸对照。",
+    },
+    "shape.lengths": {
+        "en": "The number of axes is right, but {axes} has the wrong length; compare it with the sizes named on the right.",
+        "zh": "轴的个数是对的，但{axes}的长度不对；请与右边标注的尺寸对照。",
     },
     "shape.extra_axis": {
         "en": "It has an extra axis of length 1: keepdims=True, or a column vector where a flat one was expected?",
@@ -285,6 +294,7 @@ MESSAGES = {
         "zh": "这个任务要求不用循环，但你的代码在小用例上执行了 {small} 行 Python，在大用例上执行了 {large} 行，"
               "说明它在对数据做循环（最频繁：{line}；耗时是参考实现的 {ratio} 倍）。",
     },
+    "not_vectorized.line": {"en": "line {line} ({count}x)", "zh": "第 {line} 行（{count} 次）"},
     "hint.not_vectorized": {
         "en": "Replace the loop with broadcasting (a[:, None, :] - b[None, :, :]) or a matrix product.",
         "zh": "用广播（a[:, None, :] - b[None, :, :]）或矩阵乘法代替循环。",

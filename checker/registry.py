@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 
 from checker.topics import COURSE_MODULES
@@ -31,3 +32,16 @@ def get(task_id: str):
 
 def task_ids() -> list[str]:
     return list(_load())
+
+
+def resolve(task_id):
+    """The task of ``task_id``; a ``KeyError`` that suggests close ids for a typo."""
+    if not isinstance(task_id, str):
+        raise ValueError(f"check() expects a task id such as 'warmup.center' as its first argument, got {task_id!r}")
+    known = _load()
+    if task_id in known:
+        return known[task_id]
+    close = difflib.get_close_matches(task_id, list(known), n=5, cutoff=0.5)
+    close += [t for t in known if t.split(".")[-1] == task_id.split(".")[-1] and t not in close]
+    suggestion = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise KeyError(f"unknown task id {task_id!r}.{suggestion} checker.tasks() lists all {len(known)} tasks.")

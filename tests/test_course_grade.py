@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import sys
 import zipfile
 from datetime import datetime, timezone
@@ -19,8 +20,8 @@ import pytest
 from checker.course import PROJECT_ROOT
 from checker.grading import secret as secret_module
 from checker.grading.secret import SECRET_NAME, SecretError, ensure_secret, grading_seed, read_secret, seed_from_secret
-from checker.grading.submissions import (SubmissionError, check_notebook_bytes, import_submissions,
-                                         submitted_students, valid_student_id)
+from checker.grading.submissions import (SubmissionError, check_notebook_bytes, import_submissions, parse_timestamp,
+                                         read_roster, submitted_students, valid_student_id)
 from checker.spec import PRACTICE_SEED
 
 WARMUP = PROJECT_ROOT / "notebooks" / "00_warmup" / "00_warmup.ipynb"
@@ -152,6 +153,43 @@ def test_import_from_a_zip_with_folders_inside(tmp_path):
     assert result.added == ["alice", "bob", "eve"] and result.rejected == []
     assert (tmp_path / "course" / "submitted" / "eve" / "00_warmup" / "00_warmup.ipynb").is_file()
     assert not (tmp_path / "outside").exists()
+
+
+def test_zip_imports_keep_each_entrys_time_or_the_one_given(tmp_path):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("alice.ipynb", date_time=(2026, 11, 20, 8, 15, 30)), notebook_bytes("alice"))
+        utc = zipfile.ZipInfo("bob.ipynb", date_time=(2026, 11, 21, 0, 0, 0))
+        when = int(datetime(2026, 11, 21, 23, 59, 5, tzinfo=timezone.utc).timestamp())
+        utc.extra = struct.pack("<HHBI", 0x5455, 5, 1, when)  # the extended timestamp Info-ZIP writes
+        zf.writestr(utc, notebook_bytes("bob"))
+    course_dir = tmp_path / "course"
+    result = import_submissions(archive, "00_warmup", course_dir)
+    stamp = lambda s: (course_dir / "submitted" / s / "00_warmup" / "timestamp.txt").read_text()
+    local = datetime(2026, 11, 20, 8, 15, 30).astimezone().astimezone(timezone.utc)
+    assert stamp("alice") == local.strftime("%Y-%m-%d %H:%M:%S.000000 UTC")
+    assert stamp("bob") == "2026-11-21 23:59:05.000000 UTC"
+    summary = result.summary()
+    assert "Submission times (2):" in summary and "local times" in summary and "UTC, their extended" in summary
+
+    given = import_submissions(archive, "00_warmup", course_dir, timestamp=parse_timestamp("2026-11-22T10:00:00+01:00"))
+    assert given.unchanged == ["alice", "bob"] and "given with --timestamp" in given.summary()
+    assert stamp("alice") == stamp("bob") == "2026-11-22 09:00:00.000000 UTC"
+    with pytest.raises(SubmissionError, match="give a date and time"):
+        parse_timestamp("next friday")
+
+
+def test_a_roster_is_read_with_clear_errors(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\nalice,Alice,Liddell,alice@example.org\nbob,,Builder,\n")
+    assert read_roster(roster) == {"alice": {"first_name": "Alice", "last_name": "Liddell", "email": "alice@example.org"},
+                                   "bob": {"first_name": None, "last_name": "Builder", "email": None}}
+    roster.write_text("student,name\nalice,Alice\n")
+    with pytest.raises(SubmissionError, match="no 'id' column"):
+        read_roster(roster)
+    roster.write_text("id\n../eve\n")
+    with pytest.raises(SubmissionError, match="line 2: '../eve' is not a valid student id"):
+        read_roster(roster)
 
 
 def test_two_notebooks_for_one_student_in_a_zip_import_neither(tmp_path):
@@ -415,3 +453,28 @@ def test_the_summary_shows_what_matters_first_and_names_the_file_with_the_rest(t
     assert flags.startswith("timeout"), line
     assert "gradebook.db" in flags and "python311.zip" not in flags, "import probes come after what touches the course"
     assert f"and 4 more, all listed in {tmp_path / 'grading' / A / 'alice.json'}" in line, line
+
+
+@pytest.mark.slow
+def test_zip_times_and_roster_names_reach_the_gradebook_and_the_export(course_root, tmp_path, capsys):
+    import csv
+
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    import grading_tools as gt
+
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("alice.ipynb", date_time=(2026, 11, 20, 8, 15, 30)),
+                    nbformat.writes(gt.minimal(gt.load())))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\nalice,Alice,Liddell,alice@example.org\n")
+    assert course(["grade", A, "--submissions", str(archive), "--roster", str(roster), "--quiet",
+                   "--course-dir", str(course_root)]) == 0
+    assert "Submission times (1): from the zip entries (local times" in capsys.readouterr().out
+    assert course(["export", "--to", str(tmp_path / "grades.csv"), "--course-dir", str(course_root)]) == 0
+    [row] = list(csv.DictReader((tmp_path / "grades.csv").open()))
+    local = datetime(2026, 11, 20, 8, 15, 30).astimezone().astimezone(timezone.utc)
+    assert row["timestamp"].startswith(local.strftime("%Y-%m-%d %H:%M:%S")), row
+    assert (row["first_name"], row["last_name"], row["email"]) == ("Alice", "Liddell", "alice@example.org")
+    assert course(["grade", A, "--timestamp", "2026-11-20 08:15", "--quiet", "--course-dir", str(course_root)]) == 1
+    assert "--timestamp is the time of the notebooks imported with --submissions" in capsys.readouterr().err

@@ -3,7 +3,10 @@ submission gets without the attack, or 0 for the attacked task, with the attack 
 recognised; the source notebook, a fake gradebook and another student's submission stay byte-for-byte
 unchanged. What must not lower a score is checked too."""
 
+import contextlib
 import json
+import os
+
 import pytest
 
 import grading_tools as gt
@@ -17,17 +20,32 @@ FULL = {gid: 1.0 for gid in gt.WARMUP_TESTS}
 WRONG = dict(FULL, check_center=0.0)
 
 
+# COURSE_TEST_CLUSTER=local:2 runs every attack through `course grade --cluster`'s path instead: each
+# submission graded by a Dask worker of a LocalCluster, as plain data there and back.
+CLUSTER = os.environ.get("COURSE_TEST_CLUSTER")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     paths = gt.class_folder(tmp_path_factory.mktemp("course"))
     before = {k: gt.sha256(paths[k]) for k in ("source", "gradebook", "other")}
-    yield paths
+    with contextlib.ExitStack() as stack:
+        if CLUSTER:
+            from checker.grading.cluster import open_client
+
+            paths["client"] = stack.enter_context(open_client(CLUSTER))
+        yield paths
     assert {k: gt.sha256(paths[k]) for k in ("source", "gradebook", "other")} == before
 
 
 def grade(course, nb, name="submission", limits=LIMITS):
     path = gt.write(nb, course["victim_dir"] / f"{name}.ipynb")
-    result = grade_notebook(path, course["source"], seed=SEED, limits=limits)
+    if CLUSTER:
+        from checker.grading.cluster import grade_remotely
+
+        result = grade_remotely(course["client"], path, course["source"], seed=SEED, limits=limits)
+    else:
+        result = grade_notebook(path, course["source"], seed=SEED, limits=limits)
     for key in ("source", "gradebook", "other"):
         assert course[key].exists()
     return result

@@ -258,3 +258,32 @@ def test_backward_tasks_use_the_learners_forward_or_ship_the_reference_cache(wor
     invoker = RemoteInvoker(_Session(worker), task, "good_backward")
     report = run_check(task, None, seed=5, invoker=invoker)
     assert invoker.forward_mode == "learner" and report.passed and invoker.describe_forward() == "your _scale_forward"
+
+
+def test_warm_workers_are_forked_fresh_confined_and_hold_no_other_descriptor():
+    """Workers forked by the warm sandbox (checker.grading.warm): nothing of one is in another, each has
+    only its own pipes (never the fork server's socket), and its parent, the fork server, is out of reach."""
+    from checker.grading import warm
+
+    if not warm.warm_enabled():
+        pytest.skip("COURSE_GRADING_COLD is set")
+    first, second = Worker().start(), Worker().start()
+    try:
+        assert first.warm and second.warm and first.process.pid != second.process.pid
+        assert error_of(cell(first, "left_behind = 42")) is None
+        assert cell(second, "print('left_behind' in globals())")["printed"].strip() == "False"
+        listing = cell(second, "import os\nfor fd in sorted(os.listdir('/proc/self/fd')):\n"
+                               "    try:\n        print(fd, os.readlink('/proc/self/fd/' + fd))\n"
+                               "    except FileNotFoundError:\n        pass  # the listing's own descriptor")
+        assert error_of(listing) is None
+        targets = [line.split(" ", 1)[1] for line in listing["printed"].strip().splitlines()]
+        assert not any(t.startswith("socket:") for t in targets), targets
+        assert sum(t.startswith("pipe:") for t in targets) == 2, targets
+        killed = cell(second, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+        assert error_of(killed).startswith("PermissionError: grading sandbox: os.kill")
+        if os.getuid() == 0:
+            assert second.user == "nobody"
+        assert cell(second, "print(1)")["printed"].strip() == "1" and first.alive
+    finally:
+        first.stop()
+        second.stop()

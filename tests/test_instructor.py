@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -161,6 +162,20 @@ def test_release_grade_manual_grade_feedback_export(tmp_path, capsys):
     assert center_cell.metadata["course_grade"]["score"] == pytest.approx(center)
     if seed >= 10**7:  # a short number could turn up by chance
         assert str(seed) not in nbformat.writes(autograded)
+
+    # 4b. the same class graded again on a Dask LocalCluster of two worker processes: the same gradebook,
+    # and the same records byte for byte (what was graded, how each cell ran, what was recognised)
+    def recorded():
+        folder = root / ".course-build" / "grading" / A
+        return {p.stem: json.dumps({k: v for k, v in json.loads(p.read_text()).items() if k != "seconds"},
+                                   sort_keys=True) for p in sorted(folder.glob("*.json"))}
+
+    pool_grades = {s: grades(root, s) for s in ("alice", "bob", "mallory")}
+    pool_records = recorded()
+    assert course(["grade", A, "--cluster", "local:2", "--no-cache", "--quiet", "--course-dir", str(root)]) == 0
+    assert "3 submission(s) graded (0 from the cache), 0 failed" in capsys.readouterr().out
+    assert {s: grades(root, s) for s in ("alice", "bob", "mallory")} == pool_grades
+    assert recorded() == pool_records
 
     # 5. a grade given by hand (formgrader writes manual_score) survives a re-grade
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:

@@ -9,6 +9,7 @@ import pytest
 
 import checker
 from catalogue import Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
+from float32_tools import float32_rows
 from checker.data import load_digits
 from checker.reference import knn as ref
 from checker.topics.knn import TASKS
@@ -189,6 +190,30 @@ def predict_ties_to_larger(dists, y_train, k=1):
     return y_pred
 
 
+def predict_set_vote(dists, y_train, k=1):
+    """A public solution's vote: max over a set, ties going to whichever label the set yields first."""
+    y_pred = np.zeros(dists.shape[0])
+    for i in range(dists.shape[0]):
+        closest_y = list(y_train[np.argsort(dists[i])[:k]])
+        y_pred[i] = max(set(closest_y), key=closest_y.count)
+    return y_pred
+
+
+def test_tie_cases_hold_label_pairs_that_a_set_yields_out_of_sorted_order():
+    from checker.registry import get
+
+    for seed in (None, 7, 2024):
+        out_of_order = 0
+        for case in get("knn.predict_labels").make_cases(231 if seed is None else seed):
+            dists, y_train = case.args[:2]
+            k = case.kwargs.get("k", 1)
+            for row in dists:
+                votes = np.bincount(y_train[np.argsort(row)[:k]])
+                tied = [int(label) for label in np.flatnonzero(votes == votes.max())]
+                out_of_order += len(tied) > 1 and list(set(tied)) != sorted(tied)
+        assert out_of_order >= 2, f"seed {seed}: {out_of_order} tied rows where a set's order is not sorted order"
+
+
 def predict_counter(dists, y_train, k=1):
     y_pred = np.zeros(dists.shape[0], dtype=int)
     for i in range(dists.shape[0]):
@@ -339,11 +364,11 @@ WRONG = [
     Wrong("knn.distances_two_loops", two_loops_transposed, "transposed"),
     Wrong("knn.distances_two_loops", two_loops_no_sqrt, "known_mistake", says="square root"),
     Wrong("knn.distances_two_loops", two_loops_int_array, "dtype"),
-    Wrong("knn.distances_two_loops", two_loops_square_of_sum, "mismatch"),
+    Wrong("knn.distances_two_loops", two_loops_square_of_sum, "known_mistake", says="summed before they are squared"),
     Wrong("knn.distances_two_loops", two_loops_aliased_row, "mutates_input"),
     Wrong("knn.distances_two_loops", two_loops_swapped_ranges, "exception"),
     Wrong("knn.distances_two_loops", two_loops_l1, "known_mistake", says="L1"),
-    Wrong("knn.distances_one_loop", one_loop_no_axis, "mismatch"),
+    Wrong("knn.distances_one_loop", one_loop_no_axis, "known_mistake", says="without axis"),
     Wrong("knn.distances_one_loop", one_loop_wrong_axis, "exception"),
     Wrong("knn.distances_one_loop", one_loop_stacked_columns, "transposed"),
     Wrong("knn.distances_one_loop", one_loop_no_sqrt, "known_mistake", says="square root"),
@@ -353,8 +378,8 @@ WRONG = [
     Wrong("knn.distances_no_loops", no_loops_flat_norms, "exception"),
     Wrong("knn.distances_no_loops", no_loops_no_sqrt, "known_mistake", says="square root"),
     Wrong("knn.distances_no_loops", no_loops_transposed, "transposed"),
-    Wrong("knn.distances_no_loops", no_loops_plus_cross_term, "mismatch"),
-    Wrong("knn.distances_l1", l1_without_abs, "mismatch"),
+    Wrong("knn.distances_no_loops", no_loops_plus_cross_term, "known_mistake", says="wrong sign"),
+    Wrong("knn.distances_l1", l1_without_abs, "known_mistake", says="absolute value"),
     Wrong("knn.distances_l1", l1_as_l2, "known_mistake", says="L2 instead of L1"),
     Wrong("knn.distances_l1", l1_transposed, "transposed"),
     Wrong("knn.distances_l1", l1_wrong_axis, "shape"),
@@ -370,6 +395,7 @@ WRONG = [
     Wrong("knn.predict_labels", predict_ignores_k, "known_mistake", says="only the nearest"),
     Wrong("knn.predict_labels", predict_overwrites_dists, "mutates_input"),
     Wrong("knn.predict_labels", predict_one_hot, "shape"),
+    Wrong("knn.predict_labels", predict_set_vote, "known_mistake", says="Python set"),
     Wrong("knn.cross_validate", cv_percent, "scale"),
     Wrong("knn.cross_validate", cv_strided_folds, "mismatch"),
     Wrong("knn.cross_validate", cv_equal_folds, "mismatch"),
@@ -379,6 +405,9 @@ WRONG = [
     Wrong("knn.cross_validate", cv_centers_in_place, "mutates_input"),
     Wrong("knn.cross_validate", cv_counts_correct, "mismatch"),
 ]
+
+
+WRONG += float32_rows(WRONG)  # the same code computing in float32
 
 
 @wrong_rows(WRONG)
@@ -575,6 +604,9 @@ RIGHT = [
     Right("knn.cross_validate", cv_masks_and_arrays),
     Right("knn.cross_validate", cv_float32),
 ]
+
+
+RIGHT += float32_rows(RIGHT)  # the same code computing in float32
 
 
 @right_rows(RIGHT)

@@ -10,6 +10,7 @@ import pytest
 
 import checker.reference.linear as ref
 from catalogue import Right, Wrong, diagnosed, passes, right_rows, wrong_rows
+from float32_tools import float32_rows
 from checker.data import load_digits
 from checker.registry import get
 
@@ -567,10 +568,16 @@ WRONG = [
 ]
 
 
+RIGHT += float32_rows(RIGHT)  # the same code computing in float32
+
+
 @right_rows(RIGHT)
 def test_right_implementation_passes(row, seed):
     """Also with other seeds: grading draws its cases with a seed the learner never saw."""
     passes(row, seed)
+
+
+WRONG += float32_rows(WRONG)  # the same code computing in float32
 
 
 @wrong_rows(WRONG)

@@ -17,6 +17,7 @@ import checker
 import checker.i18n
 import checker.reference.logreg as ref
 from catalogue import GRADING, Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
+from float32_tools import float32_rows
 from checker import check
 from report_tools import finding
 from checker.data import load_digits
@@ -310,6 +311,9 @@ WRONG = [
 ]
 
 
+WRONG += float32_rows(WRONG)  # the same code computing in float32
+
+
 @wrong_rows(WRONG, seeds=GRADING)
 def test_wrong_implementation_is_diagnosed(row, seed):
     diagnosed(row, seed)
@@ -541,6 +545,9 @@ RIGHT = [
     Right("logreg.predict", predict_round),
     Right("logreg.predict", predict_bool_on_scores),
 ]
+
+
+RIGHT += float32_rows(RIGHT)  # the same code computing in float32
 
 
 @right_rows(RIGHT)

@@ -14,6 +14,7 @@ import pytest
 
 import checker.reference.nn as ref
 from catalogue import GRADING, Right, Wrong, diagnosed, passes, report_of, right_rows, wrong_rows
+from float32_tools import float32_rows
 from checker import check
 from checker import tasks as task_ids
 from checker.registry import get
@@ -393,8 +394,8 @@ class FullyConnectedNetInline:
 
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
                  normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):
-        assert normalization is None and dropout_keep_ratio == 1
-        self.reg, self.dtype = reg, dtype
+        assert normalization is None
+        self.reg, self.dtype, self.keep, self.seed = reg, dtype, dropout_keep_ratio, seed
         sizes = [input_dim, *hidden_dims, num_classes]
         self.L = len(sizes) - 1
         self.params = {}
@@ -403,10 +404,15 @@ class FullyConnectedNetInline:
             self.params[f"b{i}"] = np.zeros(n, dtype=dtype)
 
     def loss(self, X, y=None):
-        hs = [X.reshape(X.shape[0], -1).astype(self.dtype)]
+        hs, masks = [X.reshape(X.shape[0], -1).astype(self.dtype)], []
+        rng = np.random.default_rng(self.seed)  # its own masks: any draw is right at train time
         for i in range(1, self.L + 1):
             z = hs[-1] @ self.params[f"W{i}"] + self.params[f"b{i}"]
-            hs.append(np.maximum(z, 0) if i < self.L else z)
+            if i < self.L:
+                keep = rng.binomial(1, self.keep, size=z.shape) / self.keep if y is not None and self.keep < 1 else 1.0
+                masks.append(keep)
+                z = np.maximum(z, 0) * keep
+            hs.append(z)
         scores = hs[-1]
         if y is None:
             return scores
@@ -421,8 +427,27 @@ class FullyConnectedNetInline:
         for i in range(self.L, 0, -1):
             grads[f"W{i}"] = hs[i - 1].T @ d + self.reg * self.params[f"W{i}"]
             grads[f"b{i}"] = d.sum(0)
-            d = (d @ self.params[f"W{i}"].T) * (hs[i - 1] > 0)
+            d = (d @ self.params[f"W{i}"].T) * (hs[i - 1] > 0) * (masks[i - 2] if i > 1 else 1.0)
         return loss, grads
+
+
+class TwoLayerNetFloat32(TwoLayerNetCS231n):
+    """Parameters and data in float32, the result left in float32."""
+
+    def loss(self, X, y=None):
+        self.params = {k: v.astype(np.float32) for k, v in self.params.items()}
+        return super().loss(X.astype(np.float32), y)
+
+
+class FullyConnectedNetFloat32(FullyConnectedNetCS231n):
+    """CS231n's default dtype=np.float32, whatever dtype it is given."""
+
+    def __init__(self, hidden_dims, **kwargs):
+        super().__init__(hidden_dims, **dict(kwargs, dtype=np.float32))
+
+    def loss(self, X, y=None):
+        self.params = {k: v.astype(np.float32) for k, v in self.params.items()}
+        return super().loss(X, y)
 
 
 # (forward=: the forward that built the cache; without it, the reference forward)
@@ -466,7 +491,12 @@ RIGHT = [
     Right("nn.TwoLayerNet", TwoLayerNetInline),
     Right("nn.FullyConnectedNet", FullyConnectedNetCS231n),
     Right("nn.FullyConnectedNet", FullyConnectedNetInline),
+    Right("nn.FullyConnectedNet", FullyConnectedNetFloat32),
+    Right("nn.TwoLayerNet", TwoLayerNetFloat32),
 ]
+
+
+RIGHT += float32_rows(RIGHT)  # the same code computing in float32
 
 
 @right_rows(RIGHT)
@@ -1130,6 +1160,81 @@ class FullyConnectedNetLinearPenalty(FullyConnectedNetCS231n):
 
 
 # (says=: words the finding must carry; each=True: every finding of that code carries them)
+class TwoLayerNetIgnoresWeightScale(TwoLayerNetCS231n):
+    """A fixed 0.01 instead of the weight_scale it was given."""
+
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, 0.01, reg)
+
+
+class TwoLayerNetRandomBiases(TwoLayerNetCS231n):
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        self.params["b1"] = weight_scale * np.random.randn(hidden_dim)
+        self.params["b2"] = weight_scale * np.random.randn(num_classes)
+
+
+class TwoLayerNetXavierInstead(TwoLayerNetCS231n):
+    """Xavier's 1 / sqrt(fan_in) where weight_scale was asked for."""
+
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        self.params["W1"] = np.random.randn(input_dim, hidden_dim) / np.sqrt(input_dim)
+        self.params["W2"] = np.random.randn(hidden_dim, num_classes) / np.sqrt(hidden_dim)
+
+
+class TwoLayerNetUnseededGenerator(TwoLayerNetCS231n):
+    """A generator of its own, made without a seed: np.random.seed no longer reproduces the network."""
+
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        rng = np.random.default_rng()
+        self.params["W1"] = weight_scale * rng.standard_normal((input_dim, hidden_dim))
+        self.params["W2"] = weight_scale * rng.standard_normal((hidden_dim, num_classes))
+
+
+class FullyConnectedNetFloat32Unregularised(FullyConnectedNetFloat32):
+    """float32 and the penalty forgotten in loss and gradients: float32 must not hide a mistake."""
+
+    def loss(self, X, y=None):
+        reg, self.reg = self.reg, 0.0
+        try:
+            return super().loss(X, y)
+        finally:
+            self.reg = reg
+
+
+class FullyConnectedNetDropoutAtTestTime(FullyConnectedNetCS231n):
+    """Never sets dropout_param['mode'] = 'test': loss(X) drops units too (the seed makes it repeatable)."""
+
+    keep_seed = True
+
+    def loss(self, X, y=None):
+        if y is not None:
+            return super().loss(X, y)
+        param = {k: v for k, v in self.dropout_param.items() if k != "seed" or self.keep_seed}
+        out = X.astype(self.dtype)
+        for i in range(1, self.num_layers):
+            out, _ = _affine_relu_forward(out, self.params[f"W{i}"], self.params[f"b{i}"])
+            if self.use_dropout:
+                out, _ = dropout_forward_cs231n(out, dict(param, mode="train"))
+        L = self.num_layers
+        return affine_forward_cs231n(out, self.params[f"W{L}"], self.params[f"b{L}"])[0]
+
+
+class FullyConnectedNetUnseededTestDropout(FullyConnectedNetDropoutAtTestTime):
+    """Dropout at test time with a fresh mask at every call (the seed left out)."""
+
+    keep_seed = False
+
+
+class FullyConnectedNetRowBiases(FullyConnectedNetCS231n):
+    """Biases made as (1, fan_out) rows: they broadcast in the loss, but self.params has the wrong shapes."""
+
+    def __init__(self, hidden_dims, **kwargs):
+        super().__init__(hidden_dims, **kwargs)
+        self.params = {k: (v[None, :] if k.startswith("b") else v) for k, v in self.params.items()}
+
 WRONG = [
     Wrong("nn.affine_forward", affine_forward_no_bias, "known_mistake"),
     Wrong("nn.affine_forward", affine_forward_no_reshape, "exception"),
@@ -1236,7 +1341,18 @@ WRONG = [
     Wrong("nn.FullyConnectedNet", FullyConnectedNetRegNotDifferentiated, "known_mistake", says="reg * W", each=True),
     Wrong("nn.FullyConnectedNet", FullyConnectedNetOneLayerShort, "wrong_type"),
     Wrong("nn.FullyConnectedNet", FullyConnectedNetLinearPenalty, "known_mistake"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetIgnoresWeightScale, "property", says="weight_scale"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetRandomBiases, "property", says="biases start at 0"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetXavierInstead, "property", says="standard deviation"),
+    Wrong("nn.TwoLayerNet", TwoLayerNetUnseededGenerator, "property", says="np.random.seed"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetRowBiases, "property", says="shape"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetDropoutAtTestTime, "property", says="without dropout"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetUnseededTestDropout, "property", says="two calls of loss(X)"),
+    Wrong("nn.FullyConnectedNet", FullyConnectedNetFloat32Unregularised, "missing_regularization"),
 ]
+
+
+WRONG += float32_rows(WRONG)  # the same code computing in float32
 
 
 @wrong_rows(WRONG, seeds=GRADING)
@@ -1357,7 +1473,10 @@ def test_network_cases_stay_away_from_relus_kink(task_id, seed):
             h = np.maximum(z, 0)
         assert all(v.dtype == np.float64 for v in params.values())
         if task_id == "nn.FullyConnectedNet":
-            assert np.dtype(init["dtype"]) == np.float64 and isinstance(init["dtype"], str) and init["dropout_keep_ratio"] == 1 and init["normalization"] is None
+            assert np.dtype(init["dtype"]) == np.float64 and isinstance(init["dtype"], str) and init["normalization"] is None
+            assert 0 < init["dropout_keep_ratio"] <= 1
+    if task_id == "nn.FullyConnectedNet":
+        assert any(case.args[0]["dropout_keep_ratio"] < 1 for case in cases), "expected a case with dropout"
 
 
 # =========================================================================== reference edge behaviour
@@ -1368,8 +1487,8 @@ def test_reference_refuses_bad_arguments_with_clear_messages():
         ref.dropout_forward(np.ones(3), {"p": 0.0, "mode": "train"})
     with pytest.raises(ValueError, match="'train' or 'test'"):
         ref.dropout_forward(np.ones(3), {"p": 0.5, "mode": "eval"})
-    with pytest.raises(ValueError, match="notebook 07"):
-        ref.FullyConnectedNet([4], input_dim=3, num_classes=2, normalization="batchnorm")
+    with pytest.raises(ValueError, match="None, 'batchnorm' or 'layernorm'"):
+        ref.FullyConnectedNet([4], input_dim=3, num_classes=2, normalization="groupnorm")
 
 
 def test_reference_init_params_statistics_and_seed():
@@ -1402,6 +1521,18 @@ def test_fully_connected_reference_with_dropout_is_seeded_and_scores_are_determi
     np.testing.assert_array_equal(a.loss(X), b.loss(X))
     assert a.params["W1"].dtype == np.float64
     assert ref.FullyConnectedNet([4], input_dim=5, num_classes=3).params["W1"].dtype == np.float32
+
+
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+def test_fully_connected_reference_with_normalization_keeps_gamma_beta_and_bn_params(normalization):
+    net = ref.FullyConnectedNet([6, 4], input_dim=5, num_classes=3, normalization=normalization, dtype=np.float64)
+    assert net.params["gamma1"].shape == (6,) and net.params["beta2"].shape == (4,) and "gamma3" not in net.params
+    np.testing.assert_array_equal(net.params["gamma2"], 1.0)
+    assert len(net.bn_params) == 2
+    X, y = np.random.default_rng(0).normal(size=(7, 5)), np.array([0, 1, 2, 0, 1, 2, 0])
+    loss, grads = net.loss(X, y)
+    assert set(grads) == set(net.params) and np.isfinite(loss)
+    assert net.loss(X).shape == (7, 3)
 
 
 # =========================================================================== against PyTorch
@@ -1493,7 +1624,9 @@ def test_reference_networks_agree_with_torch(task_id):
         init, params, X, y = case.args
         scores, loss, grads = adapters.network_loss(cls, init, params, X, y)
         want_scores, want_loss, want_grads = _torch_network(params, X, y, init["reg"], len(params) // 2)
-        np.testing.assert_allclose(scores, want_scores, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(scores, want_scores, rtol=1e-10, atol=1e-12)  # loss(X): no dropout at test time
+        if init.get("dropout_keep_ratio", 1) != 1:
+            continue  # the training loss has a random mask
         assert np.isclose(loss, want_loss, rtol=1e-10), case.label
         assert set(grads) == set(want_grads)
         for k in grads:

@@ -341,3 +341,53 @@ def test_expected_and_got_keep_their_numbers_whole_in_html():
         assert "word-break:normal" in attrs["style"] and "overflow-wrap:normal" in attrs["style"]
     tables = [attrs for tag, attrs in markup.tags if tag == "div" and "overflow-x:auto" in (attrs.get("style") or "")]
     assert tables, "a wide table must scroll, never be clipped"
+
+
+# =========================================================================== wording (issue 11, item 8)
+def _drops_last_row(X):
+    return (X - X.mean(axis=0))[:-1]
+
+
+def _gradient_one_short(pred, target):
+    diff = pred - target
+    return float(np.mean(diff ** 2)), (2 * diff / len(pred))[1:]
+
+
+def test_a_shape_with_the_right_number_of_axes_names_the_axis_that_differs():
+    report = check("warmup.center", _drops_last_row)
+    shape = next(f for f in report.findings if f.code == "shape")
+    assert "axis 0" in shape.message and "2 axes, got 2" not in shape.message, shape.message
+    one_axis = check("warmup.mse_loss", _gradient_one_short)
+    message = next(f for f in one_axis.findings if f.code == "shape").message
+    assert "1 axes" not in message and "axis 0" in message, message
+
+
+def _distances_in_loops(A, B):
+    out = np.zeros((A.shape[0], B.shape[0]))
+    for i in range(A.shape[0]):
+        for j in range(B.shape[0]):
+            out[i, j] = np.sum((A[i] - B[j]) ** 2)
+    return out
+
+
+def test_the_busiest_line_is_written_in_the_report_language():
+    report = check("warmup.squared_distances", _distances_in_loops)
+    loops = next(f for f in report.findings if f.code == "not_vectorized")
+    set_language("zh")
+    try:
+        zh = loops.message
+    finally:
+        set_language("en")
+    assert re.search(r"第 \d+ 行（\d+ 次）", zh) and not re.search(r"line \d+ \(\d+x\)", zh), zh
+    assert re.search(r"line \d+ \(\d+x\)", loops.message), loops.message
+
+
+def test_an_error_without_lines_of_the_learners_code_does_not_point_at_them():
+    import functools
+
+    report = check("warmup.center", functools.partial(np.reshape, shape=(7, 5)))  # raises inside NumPy
+    error = next(f for f in report.findings if f.code == "exception")
+    assert not error.detail, error.detail
+    assert "listed above" not in error.hint and "below" not in error.hint and "library" in error.hint, error.hint
+    own = check("warmup.center", lambda X: X.reshape(7, 5))  # a line of the learner's own: the hint may point at it
+    assert next(f for f in own.findings if f.code == "exception").detail

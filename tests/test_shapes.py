@@ -102,28 +102,49 @@ def conv_mult_adds_numpy(h, w, f, c_in, c_out, p=0, s=1):
     return np.int64(rows) * (f * f * c_in) * c_out
 
 
-def summarize_loop(layers, input_shape):
+def summarize_loop(layers, input_shape, bn_params=2, shortcut=True, ceil=True, dilation=True, pool_stride=None):
+    """Every row type; blocks summed by a recursive call on their inner layers. The keywords make the
+    wrong versions below (a TA's list of the usual slips on the larger networks)."""
+    options = dict(bn_params=bn_params, shortcut=shortcut, ceil=ceil, dilation=dilation, pool_stride=pool_stride)
     shape = tuple(input_shape)
     rows = []
     for layer in layers:
         kind = layer["type"]
         params = mult_adds = 0
-        if kind == "conv":
+        if kind in ("conv", "pool"):
             c, h, w = shape
-            f, s, p = layer["f"], layer.get("s", 1), layer.get("p", 0)
-            shape = (layer["c_out"], (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1)
-            params = (f * f * c + (1 if layer.get("bias", True) else 0)) * layer["c_out"]
-            mult_adds = shape[1] * shape[2] * shape[0] * f * f * c
-        elif kind == "pool":
-            c, h, w = shape
-            f, s = layer["f"], layer.get("s", layer["f"])
-            shape = (c, (h - f) // s + 1, (w - f) // s + 1)
+            f, p = layer["f"], layer.get("p", 0)
+            s = layer.get("s", 1) if kind == "conv" else layer.get("s", pool_stride or f)
+            k = (f - 1) * (layer.get("d", 1) if dilation else 1) + 1
+            sizes = [(n + 2 * p - k) // s + 1 for n in (h, w)]
+            if kind == "pool" and layer.get("ceil") and ceil:
+                sizes = [math.ceil((n + 2 * p - k) / s) + 1 for n in (h, w)]
+                sizes = [m - 1 if (m - 1) * s >= n + p else m for m, n in zip(sizes, (h, w))]
+            if kind == "conv":
+                params = (f * f * c + (1 if layer.get("bias", True) else 0)) * layer["c_out"]
+                mult_adds = sizes[0] * sizes[1] * layer["c_out"] * f * f * c
+                c = layer["c_out"]
+            shape = (c, *sizes)
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
         elif kind == "fc":
-            params = (shape[0] + 1) * layer["units"]
+            params = (shape[0] + (1 if layer.get("bias", True) else 0)) * layer["units"]
             mult_adds = shape[0] * layer["units"]
             shape = (layer["units"],)
+        elif kind == "bn":
+            params = bn_params * shape[0]
+        elif kind == "gap":
+            shape = (shape[0],)
+        elif kind == "concat":
+            tables = [summarize_loop(branch, shape, **options) for branch in layer["branches"]]
+            shape = (sum(t[-1]["output_shape"][0] for t in tables), *tables[0][-1]["output_shape"][1:])
+            params = sum(r["params"] for t in tables for r in t)
+            mult_adds = sum(r["mult_adds"] for t in tables for r in t)
+        elif kind == "residual":
+            inner = summarize_loop(layer["body"], shape, **options)
+            inner += summarize_loop(layer.get("shortcut", []), shape, **options) if shortcut else []
+            shape = inner[0 if not layer["body"] else len(layer["body"]) - 1]["output_shape"] if layer["body"] else shape
+            params, mult_adds = sum(r["params"] for r in inner), sum(r["mult_adds"] for r in inner)
         rows.append({"type": kind, "output_shape": shape, "params": params, "mult_adds": mult_adds})
     return rows
 
@@ -133,20 +154,24 @@ def summarize_with_functions(layers, input_shape):
     out, rows = list(input_shape), []
     for layer in layers:
         row = {"type": layer["type"], "params": 0, "mult_adds": 0}
-        if layer["type"] == "conv":
+        if layer["type"] == "conv" and layer.get("d", 1) == 1:
             f, s, p = layer["f"], layer.get("s", 1), layer.get("p", 0)
             row["params"] = conv_params_formula(f, out[0], layer["c_out"], layer.get("bias", True))
             row["mult_adds"] = conv_mult_adds_formula(out[1], out[2], f, out[0], layer["c_out"], p, s)
             out = [layer["c_out"], conv_output_size_floor(out[1], f, p, s), conv_output_size_floor(out[2], f, p, s)]
-        elif layer["type"] == "pool":
+        elif layer["type"] == "pool" and not (layer.get("p") or layer.get("ceil")):
             s = layer.get("s", layer["f"])
             out = [out[0], pool_output_size_cs231n(out[1], layer["f"], s), pool_output_size_cs231n(out[2], layer["f"], s)]
         elif layer["type"] == "flatten":
             out = [math.prod(out)]
         elif layer["type"] == "fc":
-            row["params"] = out[0] * layer["units"] + layer["units"]
+            row["params"] = out[0] * layer["units"] + (layer["units"] if layer.get("bias", True) else 0)
             row["mult_adds"] = out[0] * layer["units"]
             out = [layer["units"]]
+        else:  # the layer types of the larger networks: the other implementation's row
+            other = summarize_loop([layer], out)[0]
+            row.update(params=other["params"], mult_adds=other["mult_adds"])
+            out = list(other["output_shape"])
         row["output_shape"] = list(out)
         rows.append(row)
     return rows
@@ -249,6 +274,12 @@ WRONG = [
     named("shapes.summarize", lambda layers, shape: task_module._summary(layers, shape, mult_adds_on_input=True),
           "INPUT grid"),
     named("shapes.summarize", lambda layers, shape: task_module._summary(layers, shape, floor=False), "floored"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, bn_params=4), "running statistics"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, bn_params=0), "no parameters"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, shortcut=False), "shortcut"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, ceil=False), "ceil"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, dilation=False), "dilation"),
+    named("shapes.summarize", lambda layers, shape: summarize_loop(layers, shape, pool_stride=1), "stride 1"),
     Wrong("shapes.summarize", lambda layers, shape: [(r["type"], r["output_shape"], r["params"]) for r in summarize_loop(layers, shape)],
      "wrong_type"),
 ]

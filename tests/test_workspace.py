@@ -174,7 +174,21 @@ def test_course_lab_serves_the_workspace_in_jupyterlab(tmp_path):
         assert listing is not None, f"JupyterLab did not answer; exit code {server.poll()}"
         assert "00_warmup.ipynb" in [item["name"] for item in listing["content"]]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as response:
-            assert response.status == 200 and "JupyterLab" in response.read().decode()
+            page = response.read().decode()
+            assert response.status == 200 and "JupyterLab" in page
+        # a learner sees none of nbgrader's instructor menus, and there is no formgrader to open
+        import re
+
+        config = json.loads(re.search(r'id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+        for plugin in ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"):
+            assert plugin in config["disabledExtensions"], config["disabledExtensions"]
+        assert "@jupyter/nbgrader:validate-assignment" not in config["disabledExtensions"]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}", timeout=10)
+            formgrader = 200
+        except urllib.error.HTTPError as error:
+            formgrader = error.code
+        assert formgrader == 404, "the formgrader is served in the learner's JupyterLab"
     finally:
         server.terminate()
         try:

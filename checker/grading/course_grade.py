@@ -2,7 +2,8 @@
 
 Two phases per assignment ``A``:
 
-1. Trusted grading (parallel over students). For every ``submitted/<student>/A/A.ipynb``:
+1. Trusted grading (parallel over students: a local process pool, or a Dask cluster with
+   ``cluster=``, see ``checker.grading.cluster``). For every ``submitted/<student>/A/A.ipynb``:
    ``grade_notebook(submission, source, seed=<grading seed>)`` (``checker.grading.grader``), which
    runs the learner's cells in a sandboxed worker and the checks in the trusted process. The grade
    is stored as ``NotebookGrade.to_dict`` (without the seed) in ``.course-build/grading/A/<student>.json``
@@ -38,7 +39,8 @@ from checker.grading.gradebook import Course, last_error
 from checker.grading.readable import worker_datasets
 from checker.grading.remote import Worker
 from checker.grading.secret import grading_seed
-from checker.grading.submissions import SubmissionError, import_submissions, submitted_students, valid_student_id
+from checker.grading.submissions import (SubmissionError, import_submissions, parse_timestamp, read_roster,
+                                         submitted_students, valid_student_id)
 
 RESULTS_FORMAT = 2
 
@@ -99,8 +101,13 @@ def grade_into_cache(job: dict) -> dict:
     grade = grade_notebook(Path(job["submission"]), Path(job["source"]), seed=job["seed"])
     record = {"format": RESULTS_FORMAT, "key": job["key"], "student": job["student"], "notebook": job["notebook"],
               **grade.to_dict(with_seed=False)}
-    _write_json_atomically(Path(job["cache"]), record)
+    store_record(job, record)
     return record
+
+
+def store_record(job: dict, record: dict) -> None:
+    """Write a submission's record into the cache (the only place grades are stored)."""
+    _write_json_atomically(Path(job["cache"]), record)
 
 
 def _job(course_root: Path, assignment: str, student: str, submission: Path, source: Path, cache: Path) -> dict:
@@ -176,6 +183,7 @@ class StudentResult:
 class GradeRun:
     assignment: str
     jobs: int
+    cluster: str | None = None                      # the Dask cluster phase 1 ran on, in words
     students: list = field(default_factory=list)   # StudentResult
     imported: object = None                         # submissions.ImportResult or None
     phase1_seconds: float = 0.0
@@ -193,7 +201,8 @@ class GradeRun:
         graded = [s for s in self.students if s.status != "failed"]
         lines.append(f"{self.assignment}: {len(graded)} submission(s) graded "
                      f"({sum(s.status == 'cached' for s in graded)} from the cache), {len(self.failed)} failed; "
-                     f"trusted grading {self.phase1_seconds:.1f} s with {self.jobs} job(s), "
+                     f"trusted grading {self.phase1_seconds:.1f} s "
+                     f"{'on ' + self.cluster if self.cluster else f'with {self.jobs} job(s)'}, "
                      f"nbgrader autograde {self.phase2_seconds:.1f} s")
         width = max([len(s.student) for s in self.students] + [7])
         for s in self.students:
@@ -247,10 +256,11 @@ def _flags(events: list, shown: int = 3) -> tuple[list, int]:
     return texts[:shown], max(0, len(texts) - shown)
 
 
-def _students_to_grade(course: Course, assignment: str, submissions, students) -> tuple[list, object]:
+def _students_to_grade(course: Course, assignment: str, submissions, students, timestamp=None) -> tuple[list, object]:
     if submissions is not None:
         try:
-            imported = import_submissions(Path(submissions), assignment, course.root, students=students)
+            imported = import_submissions(Path(submissions), assignment, course.root, students=students,
+                                          timestamp=parse_timestamp(timestamp) if timestamp else None)
         except SubmissionError as exc:
             raise CourseError(str(exc)) from None
         return imported.students, imported
@@ -266,9 +276,24 @@ def _students_to_grade(course: Course, assignment: str, submissions, students) -
 
 def grade_assignment(assignment: str, course_root: Path | None = None, *, submissions: Path | None = None,
                      students: list[str] | None = None, jobs: int | None = None, progress: bool = True,
-                     use_cache: bool = True) -> GradeRun:
-    """``course grade``: import (optional), trusted grading in parallel, nbgrader autograde; see the module doc."""
+                     use_cache: bool = True, cluster: str | None = None, timestamp: str | None = None,
+                     roster: Path | None = None) -> GradeRun:
+    """``course grade``: import (optional), trusted grading in parallel, nbgrader autograde; see the module doc.
+
+    ``cluster``: phase 1 on a Dask cluster (``checker.grading.cluster``: a scheduler address or
+    ``local[:N]``; default ``$COURSE_DASK_SCHEDULER``); phase 2 stays here, the gradebook's one writer.
+    ``timestamp``: the submission time of every imported notebook (else a zip entry's own);
+    ``roster``: nbgrader's student CSV, whose names go into the gradebook."""
     from tqdm import tqdm
+
+    from checker.grading import cluster as dask_cluster
+
+    cluster = dask_cluster.cluster_spec(cluster)
+    if cluster:
+        try:
+            dask_cluster.parse_cluster(cluster)
+        except dask_cluster.ClusterError as exc:
+            raise CourseError(str(exc)) from None
 
     course = Course(course_root or PROJECT_ROOT)
     bad = [s for s in students or () if not valid_student_id(s)]
@@ -283,7 +308,15 @@ def grade_assignment(assignment: str, course_root: Path | None = None, *, submis
         worker_datasets(Worker().datasets_dir)
     except OSError as exc:
         raise CourseError(f"cannot grade in this course folder: {exc}") from None
-    wanted, imported = _students_to_grade(course, assignment, submissions, students)
+    if timestamp and submissions is None:
+        raise CourseError("--timestamp is the time of the notebooks imported with --submissions: give both")
+    try:
+        names = read_roster(Path(roster)) if roster else None
+    except SubmissionError as exc:
+        raise CourseError(str(exc)) from None
+    wanted, imported = _students_to_grade(course, assignment, submissions, students, timestamp)
+    if names:
+        course.name_students(names)
 
     results_dir = results_folder(course.root, assignment)
     run = GradeRun(assignment, max(1, int(jobs or os.cpu_count() or 1)), imported=imported, results_dir=results_dir)
@@ -303,7 +336,9 @@ def grade_assignment(assignment: str, course_root: Path | None = None, *, submis
     run.jobs = min(run.jobs, max(1, len(todo)))
     with tqdm(total=len(todo), desc=f"grading {assignment}", unit="notebook", disable=not progress or not todo,
               file=sys.stderr) as bar:
-        if run.jobs == 1:
+        if cluster and todo:
+            outcomes = _grade_on_cluster(cluster, todo, bar, run)
+        elif run.jobs == 1:
             outcomes = []
             for job in todo:
                 outcomes.append(trusted_grade(job))
@@ -327,6 +362,17 @@ def grade_assignment(assignment: str, course_root: Path | None = None, *, submis
         results[student].score, results[student].max_score, results[student].tally = tally.score, tally.max_score, tally
     run.students = [results[s] for s in wanted]
     return run
+
+
+def _grade_on_cluster(cluster: str, todo: list, bar, run: GradeRun) -> list:
+    from checker.grading import cluster as dask_cluster
+
+    try:
+        with dask_cluster.open_client(cluster) as client:
+            run.cluster = dask_cluster.describe(client)
+            return dask_cluster.grade_on_cluster(client, todo, bar, store_record, grader_fingerprint())
+    except dask_cluster.ClusterError as exc:
+        raise CourseError(str(exc)) from None
 
 
 def autograde_trusted(course: Course, assignment: str, students: list[str], results_dir: Path) -> dict[str, str]:

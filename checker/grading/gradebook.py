@@ -60,6 +60,15 @@ class Course:
         with Gradebook(self.db_url, self.coursedir.course_id) as gb:
             return [a.name for a in gb.assignments]
 
+    def name_students(self, roster: dict) -> None:
+        """Students of ``roster`` (``submissions.read_roster``) in the gradebook with their names and
+        emails; a name the roster leaves empty keeps the one the gradebook has."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url, self.coursedir.course_id) as gb:
+            for student, fields in roster.items():
+                gb.update_or_create_student(student, **{k: v for k, v in fields.items() if v})
+
     def in_course_root(self, action):
         """``action()`` with the course's environment on PATH; nbgrader's API changes into the course
         root, the caller's working directory is put back."""

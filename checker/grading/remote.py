@@ -26,7 +26,7 @@ from pathlib import Path
 
 from checker import adapters as _adapters
 from checker import calling as call_path
-from checker.grading import wire
+from checker.grading import warm, wire
 from checker.grading.readable import worker_datasets
 from checker.runner import CaseTimeout, Outcome
 from checker.spec import Case, Task
@@ -100,6 +100,7 @@ class Worker:
         self.death_kind: str | None = None
         self.startup_seconds = 0.0
         self.user = None
+        self.warm = False  # started from the warm sandbox
         self._counter = 0
         self.last_words = ""  # the end of the worker's stderr when it died (for debugging the grader)
 
@@ -129,11 +130,13 @@ class Worker:
         self._stderr_path = os.path.join(self.temp_dir, ".worker-stderr")
         stderr = open(self._stderr_path, "wb")
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-I", "-X", "utf8", str(WORKER_SCRIPT), json.dumps(config)],
-                cwd=self.temp_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=stderr, pass_fds=(to_worker_r, from_worker_w), start_new_session=True,
-            )
+            self.process = self._forked(config, env, (to_worker_r, from_worker_w, stderr.fileno()))
+            if self.process is None:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-I", "-X", "utf8", str(WORKER_SCRIPT), json.dumps(config)],
+                    cwd=self.temp_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=stderr, pass_fds=(to_worker_r, from_worker_w), start_new_session=True,
+                )
         finally:
             stderr.close()
             os.close(to_worker_r)
@@ -151,6 +154,19 @@ class Worker:
         self.startup_seconds = time.monotonic() - started
         self.user = hello.get("user")
         return self
+
+    def _forked(self, config: dict, env: dict, fds: tuple):
+        """The worker forked by this process's warm sandbox (``warm``), or None to start it cold."""
+        if not warm.warm_enabled():
+            return None
+        shared_env = {k: v for k, v in env.items() if k not in ("HOME", "TMPDIR", "MPLCONFIGDIR", "COURSE_DATASETS")}
+        try:
+            server = warm.shared(str(WORKER_SCRIPT), shared_env, self.limits.start_seconds)
+            self.warm = True
+            return server.fork(config, env, self.temp_dir, fds, self.limits.start_seconds)
+        except warm.ForkServerError:
+            self.warm = False
+            return None
 
     def _stderr_tail(self, n: int = 1500) -> str:
         try:

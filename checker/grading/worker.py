@@ -13,6 +13,10 @@ nothing, ``checker.reference`` records its use and raises, no other checker modu
 pre-imports NumPy, matplotlib (Agg) and tqdm, closes the sandbox (``sandbox.close``) and then serves
 requests, one at a time, until ``shutdown``.
 
+Started as ``worker.py --fork-server FD`` it is the warm sandbox instead (``forkserver.py``): it
+prepares once, never closes the sandbox itself, and forks workers that each close it on their own
+before serving anything.
+
 Requests (dicts; every response echoes ``id`` and carries ``printed``, ``printed_lines``,
 ``printed_chars``, ``denials``, ``reference_calls``, ``seconds`` and ``error`` (None or
 ``{"type", "message", "traceback", "timed_out", "memory"}``)):
@@ -462,14 +466,18 @@ class Server:
             self.respond(request, started, result, error)
 
 
-def main():
-    config = json.loads(sys.argv[1])
+def _prepare():
+    """Everything before the sandbox closes: the stub checker, the pre-imports, a sys.path without the project."""
     os.umask(0o077)
     _install_checker_stub()
     _preimport()
     # the checker's own folder (reference included) and the project stay out of reach
     sys.path[:] = [p for p in sys.path if p and not os.path.realpath(p).startswith(os.path.dirname(CHECKER_DIR))
                    or "site-packages" in p]
+
+
+def _serve_sandboxed(config):
+    """Close the sandbox, greet the trusted side, serve its requests (never returns)."""
     info = sandbox.close(temp_dir=os.getcwd(), read_roots=config["read_roots"],
                          deny_roots=[CHECKER_DIR] + list(config.get("deny_roots", [])), limits=config.get("limits"))
     server = Server(config)
@@ -477,6 +485,29 @@ def main():
              "startup_seconds": time.perf_counter() - _STARTED, "result": None, "error": None}
     wire.write_message(server.out_fd, wire.encode(hello))
     server.serve()
+
+
+def _forked_worker(config):
+    """A worker forked by the warm sandbox (``forkserver.py``): what a cold worker would be, minus the imports."""
+    global _STARTED
+    _STARTED = time.perf_counter()
+    sys.argv[1:] = [json.dumps(config)]  # as a cold worker sees its own configuration
+    import tempfile
+
+    tempfile.tempdir = None  # chosen again from this worker's TMPDIR
+    sys.modules["numpy"].random.seed()  # a fresh global NumPy generator, as in a new process
+    _serve_sandboxed(config)
+
+
+def main():
+    if sys.argv[1] == "--fork-server":
+        _prepare()
+        forkserver = _load("_grading_forkserver", os.path.join(HERE, "forkserver.py"))
+        forkserver.serve(int(sys.argv[2]), _forked_worker)
+        return
+    config = json.loads(sys.argv[1])
+    _prepare()
+    _serve_sandboxed(config)
 
 
 if __name__ == "__main__":

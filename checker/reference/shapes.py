@@ -245,14 +245,14 @@ def summarize(layers, input_shape):
     """A layer-by-layer table of a network: output shapes, parameters and multiply-adds.
 
     Inputs:
-    - layers: list of layer dicts, first layer first. The exercise needs four types:
+    - layers: list of layer dicts, first layer first. The basic types:
         {"type": "conv", "f": 5, "c_out": 6, "s": 1, "p": 0}   (s defaults to 1, p to 0;
             optional "bias": False, "d": dilation)
         {"type": "pool", "f": 2, "s": 2}                        (s defaults to f; max or average
             pooling alike; optional "p", and "ceil": True for PyTorch's ceil_mode)
         {"type": "flatten"}
         {"type": "fc", "units": 120}                            (optional "bias": False)
-      and the larger networks use: "bn" (batch norm, 2 parameters per channel), "relu", "dropout",
+      and those of the larger networks: "bn" (batch norm, 2 parameters per channel), "relu", "dropout",
       "lrn" (shape and parameters unchanged), "gap" (global average pooling -> (C,)),
       {"type": "concat", "branches": [[...], [...]]} (Inception) and
       {"type": "residual", "body": [...], "shortcut": [...]} (ResNet; empty shortcut = identity).

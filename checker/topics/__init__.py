@@ -17,5 +17,8 @@ COURSE_MODULES = [
     "backprop",
     "nn",
     "optim",
+    "bn",
     "shapes",
+    "conv",
+    "resnet",
 ]

@@ -84,6 +84,15 @@ def predict_cases(rng):
     y = np.array([3, 7, 3, 7, 3, 7])
     dists = np.array([_tie_row(rng, y, [7, 3]), _tie_row(rng, y, [3, 7])])
     yield Case(("k = 2, labels 3 and 7 only, one vote each", "k = 2，只有标签 3 和 7，各得一票"), dists, y, k=2)
+    # a small Python set iterates by hash modulo its table size, not in sorted order: {3, 8} and {6, 9}
+    # come out as 8, 3 and 9, 6 (but {3, 7} as 3, 7), so a vote that walks a set breaks some ties wrongly
+    y = np.array([3, 8, 7, 3, 8, 7, 5])
+    dists = np.array([_tie_row(rng, y, [3, 8]), _tie_row(rng, y, [8, 3]), _tie_row(rng, y, [7, 3])])
+    yield Case(("k = 2, ties of labels 3 and 8, and of 3 and 7", "k = 2，标签 3 与 8、3 与 7 平票"), dists, y, k=2)
+    y = np.array([6, 9, 6, 9, 1, 2, 2, 4])
+    dists = np.array([_tie_row(rng, y, [6, 9, 9, 6, 1]), _tie_row(rng, y, [2, 6, 6, 2, 1])])
+    yield Case(("k = 5, labels 9 and 6 tied, and 2 and 6 (2 against 2, one 1)",
+                "k = 5，标签 9 与 6、2 与 6 平票（2 比 2，另有一个 1）"), dists, y, k=5)
     dists = _distinct_distances(rng, 4, 7)
     yield Case(("k = 7 = the number of training points", "k = 7 = 训练点的个数"), dists,
                _labels_without_vote_ties(rng, dists, 7, 3), k=7)
@@ -168,6 +177,10 @@ def _ties_to_nearest(dists, y_train, k=1):
     return _vote(dists, y_train, k, lambda ys: Counter(ys.tolist()).most_common(1)[0][0])
 
 
+def _set_order(dists, y_train, k=1):
+    return _vote(dists, y_train, k, lambda ys: max(set(ys.tolist()), key=ys.tolist().count))
+
+
 def _farthest(dists, y_train, k=1):
     out = np.zeros(dists.shape[0])
     for i in range(dists.shape[0]):
@@ -209,6 +222,32 @@ def _l1_mistake():
                               "L2 距离是差的平方求和再开方。"))
 
 
+def _sum_differences(X_test, X_train):
+    """sum(a - b) over the pixels, which is a . 1 - b . 1."""
+    return X_test.sum(axis=1)[:, None] - X_train.sum(axis=1)[None, :]
+
+
+def _l2_slips():
+    """The usual slips inside an L2 distance: the square after the sum, a plus sign in the expansion,
+    a sum over the whole array."""
+    return [
+        KnownMistake(("the differences are summed before they are squared: (sum(a - b)) ** 2, not sum((a - b) ** 2)",
+                      "先求和再平方：(sum(a - b)) ** 2，而不是 sum((a - b) ** 2)"),
+                     lambda X_test, X_train: np.abs(_sum_differences(X_test, X_train)),
+                     ("Square each difference first, then sum: np.sum((a - b) ** 2).", "先对每个差平方，再求和：np.sum((a - b) ** 2)。")),
+        KnownMistake(("the cross term has the wrong sign: |a|^2 + |b|^2 + 2 a.b", "交叉项符号错了：|a|^2 + |b|^2 + 2 a.b"),
+                     lambda X_test, X_train: np.sqrt(np.sum(X_test ** 2, axis=1)[:, None] + np.sum(X_train ** 2, axis=1)
+                                                     + 2 * X_test @ X_train.T),
+                     ("|a - b|^2 = |a|^2 + |b|^2 - 2 a.b: subtract the matrix product.", "|a - b|^2 = |a|^2 + |b|^2 - 2 a.b：矩阵乘积要减去。")),
+        KnownMistake(("np.sum without axis: one number per test point, summed over every training point",
+                      "np.sum 没写 axis：每个测试点只得到一个数，把所有训练点都加在了一起"),
+                     lambda X_test, X_train: np.repeat(np.sqrt(np.sum((X_test[:, None, :] - X_train[None]) ** 2, axis=(1, 2)))[:, None],
+                                                       X_train.shape[0], axis=1),
+                     ("Sum over the pixels only: np.sum(..., axis=1) against all training points at once.",
+                      "只沿像素求和：np.sum(..., axis=1)，一次对所有训练点计算。")),
+    ]
+
+
 _TRANSPOSED_HINT = ("dists[i, j] is test point i (row) against training point j (column): "
                     "the result has num_test rows and num_train columns.",
                     "dists[i, j] 是第 i 个测试点（行）与第 j 个训练点（列）的距离：结果有 num_test 行、num_train 列。")
@@ -235,7 +274,7 @@ TASKS = [
         title=("L2 distances, two loops", "L2 距离，两重循环"),
         cases=distance_cases,
         outputs=("dists",),
-        mistakes=[_no_sqrt_mistake(), _l1_mistake()],
+        mistakes=[_no_sqrt_mistake(), _l1_mistake(), *_l2_slips()],
         hints=_distance_hints({"mismatch": ("For one pair: np.sqrt(np.sum((X_test[i] - X_train[j]) ** 2)). "
                                             "Square each difference before summing, not the sum.",
                                             "对一对点：np.sqrt(np.sum((X_test[i] - X_train[j]) ** 2))。先把每个差平方再求和，而不是对和平方。")}),
@@ -245,7 +284,7 @@ TASKS = [
         title=("L2 distances, one loop", "L2 距离，一重循环"),
         cases=distance_cases,
         outputs=("dists",),
-        mistakes=[_no_sqrt_mistake(), _l1_mistake()],
+        mistakes=[_no_sqrt_mistake(), _l1_mistake(), *_l2_slips()],
         hints=_distance_hints({"mismatch": ("X_train - X_test[i] broadcasts to (num_train, D); sum its squares with "
                                             "axis=1 to get one distance per training point, then fill row i.",
                                             "X_train - X_test[i] 广播成 (num_train, D)；沿 axis=1 对平方求和，"
@@ -257,7 +296,7 @@ TASKS = [
         cases=distance_cases,
         outputs=("dists",),
         loop_free=distance_sizes,
-        mistakes=[_no_sqrt_mistake(), _l1_mistake()],
+        mistakes=[_no_sqrt_mistake(), _l1_mistake(), *_l2_slips()],
         hints=_distance_hints({
             "mismatch": ("Expand ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b: test norms as a column (num_test, 1), "
                          "training norms as a row (1, num_train), the cross term 2 * X_test @ X_train.T, then the square root.",
@@ -275,7 +314,10 @@ TASKS = [
         title=("L1 distances", "L1 距离"),
         cases=distance_cases,
         outputs=("dists",),
-        mistakes=[KnownMistake(("L2 instead of L1", "算成了 L2 距离，而不是 L1"), _l2,
+        mistakes=[KnownMistake(("the absolute value is missing: sum(a - b), which lets differences cancel",
+                                "漏了绝对值：sum(a - b)，正负差会互相抵消"), _sum_differences,
+                               ("L1 adds the sizes of the differences: np.sum(np.abs(a - b)).", "L1 把差的绝对值加起来：np.sum(np.abs(a - b))。")),
+                  KnownMistake(("L2 instead of L1", "算成了 L2 距离，而不是 L1"), _l2,
                                ("L1 is the sum of absolute differences: np.sum(np.abs(a - b)), no squares, no square root.",
                                 "L1 距离是绝对差之和：np.sum(np.abs(a - b))，不平方也不开方。"))],
         hints=_distance_hints({"mismatch": ("Take np.abs of the differences before summing them: "
@@ -297,6 +339,12 @@ TASKS = [
                          ("Counter.most_common keeps the order in which labels were first seen; ties must go to "
                           "the smaller label: np.argmax(np.bincount(closest_y)).",
                           "Counter.most_common 按标签第一次出现的顺序排列；平票应选较小的标签：np.argmax(np.bincount(closest_y))。")),
+            KnownMistake(("ties broken by the order in which a Python set iterates (max(set(closest_y), key=...))",
+                          "平票时按 Python 集合的遍历顺序取值（max(set(closest_y), key=...)）"), _set_order,
+                         ("A set iterates in hash order, which is not sorted order ({8, 3} gives 8 first): break ties "
+                          "explicitly, np.argmax(np.bincount(closest_y)) returns the smallest label among equal counts.",
+                          "集合按哈希顺序遍历，不是按大小排序（{8, 3} 先给出 8）：请明确处理平票，"
+                          "np.argmax(np.bincount(closest_y)) 在票数相同时返回最小的标签。")),
             KnownMistake(("the k farthest points vote (the wrong end of argsort)", "投票的是最远的 k 个点（取错了 argsort 的一端）"),
                          _farthest, ("np.argsort sorts ascending: the nearest points are np.argsort(dists[i])[:k].",
                                      "np.argsort 是升序：最近的点是 np.argsort(dists[i])[:k]。")),

@@ -1,15 +1,20 @@
 """Notebook 05's networks: ``TwoLayerNet`` and ``FullyConnectedNet``, checked through
-``adapters.network_loss`` (the class is built, given the case's float64 parameters, and asked for
+``adapters.network_loss_and_seeded_init`` (the class is built twice after the same ``np.random.seed``,
+its own parameters judged by properties, then given the case's float64 parameters and asked for
 ``loss(X)`` and ``loss(X, y)``). Gradients are checked against the numerical gradient of the
 learner's own loss; the data keep every hidden pre-activation away from ReLU's kink, so that the
-numerical gradients do not cross it.
+numerical gradients do not cross it. With dropout the training loss is random (any mask-drawing
+code is right), so those cases judge ``loss(X)`` alone: the scores without dropout.
 """
 
 import numpy as np
 
 from checker import adapters
-from checker.spec import Case, Gradient, KnownMistake, Task
+from checker.compare import allclose
+from checker.precision import computed_in_float32
+from checker.spec import Case, Gradient, KnownMistake, Property, Task
 from checker.topics.layer_cases import redraw_where
+from checker.topics.nn.initial import INIT_PROPERTIES, Unchecked
 from checker.topics.nn.losses import labels
 
 
@@ -67,12 +72,72 @@ FULLY_CONNECTED = [
 ]
 
 
+# label, N, D, hidden, C, keep ratio: dropout cases judge loss(X), the test-time scores
+WITH_DROPOUT = [
+    (("5 samples, 6 -> [8, 7] -> 3, dropout_keep_ratio 0.5", "5 个样本，6 -> [8, 7] -> 3，dropout_keep_ratio 0.5"),
+     5, 6, [8, 7], 3, 0.5),
+    (("4 samples, 5 -> [9] -> 4, dropout_keep_ratio 0.75", "4 个样本，5 -> [9] -> 4，dropout_keep_ratio 0.75"),
+     4, 5, [9], 4, 0.75),
+]
+
+
 def fully_connected_cases(rng):
+    def init(D, hidden, C, reg=0.0, keep=1):
+        return {"hidden_dims": list(hidden), "input_dim": D, "num_classes": C, "dropout_keep_ratio": keep,
+                "normalization": None, "reg": reg, "weight_scale": 1e-2, "dtype": "float64", "seed": 0}
+
     for label, N, D, hidden, C, reg, image in FULLY_CONNECTED:
         params, X = _network_data(rng, [D, *hidden, C], N, image)
-        init = {"hidden_dims": list(hidden), "input_dim": D, "num_classes": C, "dropout_keep_ratio": 1,
-                "normalization": None, "reg": reg, "weight_scale": 1e-2, "dtype": "float64", "seed": 0}
-        yield Case(label, init, params, X, labels(rng, N, C))
+        yield Case(label, init(D, hidden, C, reg), params, X, labels(rng, N, C))
+    for label, N, D, hidden, C, keep in WITH_DROPOUT:
+        params, X = _network_data(rng, [D, *hidden, C], N)
+        yield Case(label, init(D, hidden, C, keep=keep), params, X, labels(rng, N, C))
+
+
+def _with_dropout(case) -> bool:
+    return case.args[0].get("dropout_keep_ratio", 1) != 1
+
+
+class NetworkTask(Task):
+    """The constructor's parameters are judged by properties; so is everything but ``loss(X)`` in a
+    case with dropout (the training loss depends on the learner's own random mask)."""
+
+    def interpret(self, result, case):
+        if not (isinstance(result, tuple) and len(result) == 4):
+            return result
+        scores, loss, grads, initial = result
+        if _with_dropout(case):
+            return Unchecked(scores), Unchecked(loss), Unchecked(grads), Unchecked(initial)
+        return scores, loss, grads, Unchecked(initial)
+
+
+def test_scores_without_dropout(got, expected, case, call):
+    """loss(X) of a network with dropout: the reference's scores, the same at every call."""
+    if not _with_dropout(case):
+        return None
+    scores, want = np.asarray(got["scores"].value), np.asarray(expected["scores"].value)
+    if scores.shape != want.shape or scores.dtype.kind not in "biuf":
+        return (f"loss(X) returned {scores.dtype} of shape {scores.shape}, expected scores of shape {want.shape}",
+                f"loss(X) 返回了形状为 {scores.shape} 的 {scores.dtype}，应当是形状为 {want.shape} 的得分")
+    float32 = computed_in_float32(scores)
+    if allclose(want, scores, 1e-7, 1e-9, float32):
+        return None
+    keep = case.args[0]["dropout_keep_ratio"]
+    again = np.asarray(call()["scores"].value)
+    without = np.asarray(call(init=dict(case.args[0], dropout_keep_ratio=1))["scores"])
+    if again.shape != scores.shape or not np.array_equal(again, scores):
+        changed = int(np.sum(again != scores)) if again.shape == scores.shape else scores.size
+        return (f"two calls of loss(X) gave scores that differ in {changed} of {scores.size} entries: dropout is still "
+                f"on at test time (dropout_keep_ratio = {keep})",
+                f"两次调用 loss(X) 得到的得分有 {changed} 个（共 {scores.size} 个）不同：测试时 dropout 仍然开着"
+                f"（dropout_keep_ratio = {keep}）")
+    if without.shape == want.shape and allclose(want, without, 1e-7, 1e-9, float32):
+        return (f"loss(X) with dropout_keep_ratio = {keep} gives other scores than with 1: at test time (no y) the "
+                "network must run without dropout",
+                f"dropout_keep_ratio = {keep} 时 loss(X) 的得分与取 1 时不同：测试时（没有 y）网络不能使用 dropout")
+    wrong = int(np.sum(~np.isclose(scores, want, rtol=1e-5, atol=1e-8)))
+    return (f"loss(X) differs from the expected scores in {wrong} of {scores.size} entries",
+            f"loss(X) 与期望的得分有 {wrong} 个（共 {scores.size} 个）元素不同")
 
 
 # =========================================================================== known mistakes
@@ -188,9 +253,15 @@ NET_MISTAKES = [
                   "最后一个仿射层直接接 softmax：它后面没有 ReLU。")),
 ]
 
+TEST_MODE = Property(("loss(X) runs without dropout", "loss(X) 不使用 dropout"), test_scores_without_dropout,
+                     ("Without y the network is at test time: set self.dropout_param['mode'] = 'test' before the "
+                      "forward pass (and 'train' when y is given).",
+                      "没有 y 时是测试阶段：前向传播之前设置 self.dropout_param['mode'] = 'test'（有 y 时设为 'train'）。"))
 TASKS = [
-    Task(f"nn.{name}", cases=cases, outputs=("scores", "loss", "grads"), adapter=adapters.network_loss,
-         regularization="init.reg", gradients=gradients, mistakes=NET_MISTAKES, hints=NET_HINTS, time_limit=20.0)
-    for name, cases, gradients in [("TwoLayerNet", two_layer_cases, NET_GRADIENTS[:4]),
-                                   ("FullyConnectedNet", fully_connected_cases, NET_GRADIENTS)]
+    NetworkTask(f"nn.{name}", cases=cases, outputs=("scores", "loss", "grads", "initial"),
+                adapter=adapters.network_loss_and_seeded_init, regularization="init.reg", gradients=gradients,
+                mistakes=NET_MISTAKES, hints=NET_HINTS, properties=properties, time_limit=20.0)
+    for name, cases, gradients, properties in [
+        ("TwoLayerNet", two_layer_cases, NET_GRADIENTS[:4], INIT_PROPERTIES),
+        ("FullyConnectedNet", fully_connected_cases, NET_GRADIENTS, [*INIT_PROPERTIES, TEST_MODE])]
 ]

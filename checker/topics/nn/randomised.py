@@ -8,6 +8,7 @@ values (statistics within bounds, the kept fraction, determinism for a seed, tes
 import numpy as np
 
 from checker import adapters
+from checker.precision import computed_in_float32
 from checker.spec import Case, Property, Task
 from checker.topics.layer_cases import away_from_zero, backward_task, forward_cases, forward_task
 
@@ -193,13 +194,18 @@ def dropout_kept_fraction(got, expected, case, call):
     return None
 
 
+def _rtol(*outputs) -> float:
+    """Relative tolerance of a property: float32 arithmetic keeps about 7 digits."""
+    return 64 * float(np.finfo(np.float32).eps) if computed_in_float32(outputs) else 1e-10
+
+
 def dropout_kept_values(got, expected, case, call):
     x, param = _dropout_named(case)
     if param["mode"] != "train":
         return None
     out, p = np.asarray(got["out"], dtype=np.float64), param["p"]
     kept = out != 0
-    wrong = kept & ~np.isclose(out, x / p, rtol=1e-10, atol=0.0)
+    wrong = kept & ~np.isclose(out, x / p, rtol=_rtol(out), atol=0.0)
     if wrong.any():
         i = tuple(np.argwhere(wrong)[0])
         ratio = out[i] / x[i]
@@ -217,8 +223,8 @@ def dropout_test_mode(got, expected, case, call):
     if out.shape != x.shape:
         return (f"in test mode out must equal x, but it has shape {out.shape} instead of {x.shape}",
                 f"测试模式下 out 必须等于 x，但它的形状是 {out.shape}，而不是 {x.shape}")
-    if not np.allclose(out, x, rtol=1e-12, atol=0.0):
-        changed = int(np.count_nonzero(~np.isclose(out, x, rtol=1e-12, atol=0.0)))
+    if not np.allclose(out, x, rtol=_rtol(out), atol=0.0):
+        changed = int(np.count_nonzero(~np.isclose(out, x, rtol=_rtol(out), atol=0.0)))
         return (f"in test mode out must equal x; {changed} entries differ (no mask, no scaling at test time)",
                 f"测试模式下 out 必须等于 x；有 {changed} 个元素不同（测试时既不丢弃也不缩放）")
     return None
@@ -247,7 +253,7 @@ def dropout_backward_mask(got, expected, case, call):
     if dx.shape != x.shape:
         return None  # a shape finding says it
     want = dout * out / x if param["mode"] == "train" else dout
-    wrong = ~np.isclose(dx, want, rtol=1e-9, atol=1e-12)
+    wrong = ~np.isclose(dx, want, rtol=max(1e-9, _rtol(out, dx)), atol=1e-12)
     if wrong.any():
         i = tuple(np.argwhere(wrong)[0])
         where = list(map(int, i))
