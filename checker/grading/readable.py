@@ -1,8 +1,9 @@
-"""The datasets folder as the grading worker can read it, wherever the course is checked out.
+"""The datasets folder (and matplotlib's fonts) as the grading worker can read them, wherever the course is.
 
 Started as root, the worker becomes ``nobody``; a course checked out in a private folder (mode
 0700: ``/root``, many home directories) is then out of its reach, and every cell of a submission
-that loads the data would fail while it is graded. In that case the worker reads a copy: made once
+that loads the data, or draws text in a plot (fonts are read lazily from the course's environment),
+would fail while it is graded. In that case the worker reads a copy: made once
 per process in a fresh world-readable temporary folder (files hard-linked where the file itself is
 readable by others, else copied), removed when the process exits. The original is never changed.
 """
@@ -10,6 +11,7 @@ readable by others, else copied), removed when the process exits. The original i
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import stat
@@ -49,6 +51,20 @@ def worker_datasets(datasets_dir: Path) -> Path:
     """``datasets_dir`` itself when the worker can read it, else a readable copy (see the module doc).
 
     Raises ``OSError`` when no copy can be made (no room in the temporary folder, for instance)."""
+    return readable_folder(datasets_dir, "the course's datasets folder")
+
+
+def worker_matplotlib_data() -> Path | None:
+    """matplotlib's data folder (fonts, styles), or a readable copy of it; None without matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(list(spec.submodule_search_locations)[0]) / "mpl-data"
+    return readable_folder(data, "matplotlib's data folder") if data.is_dir() else None
+
+
+def readable_folder(datasets_dir: Path, what: str) -> Path:
+    """``datasets_dir`` itself when a worker dropped to ``nobody`` can read it, else a readable copy."""
     datasets_dir = Path(datasets_dir).resolve()
     if os.getuid() != 0 or not datasets_dir.exists() or readable_by_others(datasets_dir):
         return datasets_dir  # not root: the worker keeps this user, who can read the course
@@ -66,7 +82,7 @@ def worker_datasets(datasets_dir: Path) -> Path:
     for folder in (copy, *(p for p in copy.rglob("*") if p.is_dir())):
         folder.chmod(0o755)
     if not readable_by_others(copy):
-        raise OSError(f"the course's datasets folder {datasets_dir} is private to its owner, and so is the "
+        raise OSError(f"{what} {datasets_dir} is private to its owner, and so is the "
                       f"temporary folder {copy.parent} where a readable copy was to go: set TMPDIR to a folder "
                       "every user may enter (such as /tmp)")
     _COPIES[datasets_dir] = copy

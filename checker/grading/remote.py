@@ -27,7 +27,7 @@ from pathlib import Path
 from checker import adapters as _adapters
 from checker import calling as call_path
 from checker.grading import warm, wire
-from checker.grading.readable import worker_datasets
+from checker.grading.readable import worker_datasets, worker_matplotlib_data
 from checker.runner import CaseTimeout, Outcome
 from checker.spec import Case, Task
 
@@ -61,10 +61,12 @@ def event(kind: str, detail: str, where: str = "") -> dict:
     return {"kind": kind, "detail": detail, "where": where}
 
 
-def _read_roots(datasets_dir: Path) -> list[str]:
+def _read_roots(datasets_dir: Path, matplotlib_data: Path | None = None) -> list[str]:
     paths = sysconfig.get_paths()
     roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
     roots.add(str(datasets_dir))
+    if matplotlib_data is not None:
+        roots.add(str(matplotlib_data))
     return sorted(str(Path(r).resolve()) for r in roots if r)
 
 
@@ -109,6 +111,7 @@ class Worker:
         self.death = self.death_kind = None
         try:
             datasets = worker_datasets(self.datasets_dir)
+            matplotlib_data = worker_matplotlib_data()
         except OSError as exc:
             self.death_kind, self.death = "worker_exit", f"the worker cannot read the datasets: {exc}"
             raise WorkerDied(self.death) from None
@@ -116,7 +119,8 @@ class Worker:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         config = {
-            "in_fd": to_worker_r, "out_fd": from_worker_w, "read_roots": _read_roots(datasets),
+            "in_fd": to_worker_r, "out_fd": from_worker_w, "read_roots": _read_roots(datasets, matplotlib_data),
+            "matplotlib_data": str(matplotlib_data) if matplotlib_data else None,
             "output_bytes": self.limits.output_bytes, "message_bytes": self.limits.message_bytes,
             "limits": {"memory_bytes": self.limits.memory_bytes, "cpu_seconds": self.limits.cpu_seconds,
                        "file_bytes": self.limits.file_bytes},

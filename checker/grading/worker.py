@@ -250,6 +250,7 @@ def _preimport():
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.__version__  # computed lazily, from files of the environment that may be private (savefig asks)
     import matplotlib.pyplot as plt
 
     plt.show = lambda *args, **kwargs: None
@@ -476,8 +477,31 @@ def _prepare():
                    or "site-packages" in p]
 
 
+def _use_matplotlib_data(folder):
+    """Point matplotlib at ``folder``, a readable copy of its data (fonts are read lazily; see ``readable``)."""
+    if not folder:
+        return
+    import dataclasses
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    original = matplotlib.get_data_path()
+    if os.path.realpath(folder) == os.path.realpath(original):
+        return
+    matplotlib.get_data_path = lambda: folder
+    manager = font_manager.fontManager
+    for name in ("ttflist", "afmlist"):
+        setattr(manager, name, [dataclasses.replace(entry, fname=folder + entry.fname[len(original):])
+                                if entry.fname.startswith(original + os.sep) else entry
+                                for entry in getattr(manager, name)])
+    font_manager.FontManager._findfont_cached.cache_clear()
+    font_manager._get_font.cache_clear()
+
+
 def _serve_sandboxed(config):
     """Close the sandbox, greet the trusted side, serve its requests (never returns)."""
+    _use_matplotlib_data(config.get("matplotlib_data"))
     info = sandbox.close(temp_dir=os.getcwd(), read_roots=config["read_roots"],
                          deny_roots=[CHECKER_DIR] + list(config.get("deny_roots", [])), limits=config.get("limits"))
     server = Server(config)
