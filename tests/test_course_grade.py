@@ -397,6 +397,30 @@ def test_cache_regrade_and_parallel_runs_agree(course_root):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="the pool forks its processes on Linux only")
+def test_a_grading_process_that_dies_loses_no_one(course_root, monkeypatch):
+    """The pool's processes are forked, so they inherit this replacement: the one grading carol dies.
+    Every job the broken pool left pending is graded again in a fresh (spawned) interpreter."""
+    import checker.grading.course_grade as course_grade
+
+    for student in ("alice", "bob", "carol"):
+        submit(course_root, student)
+    real, died = course_grade.grade_into_cache, course_root / "carol's grading process died"
+
+    def dies_on_carol(job):
+        if job["student"] == "carol":
+            died.touch()
+            os._exit(9)
+        return real(job)
+
+    monkeypatch.setattr(course_grade, "grade_into_cache", dies_on_carol)
+    run = grade_assignment(A, course_root, jobs=2, progress=False)
+    assert died.exists()
+    assert [(s.student, s.status) for s in run.students] == [("alice", "graded"), ("bob", "graded"), ("carol", "graded")]
+    assert all(s.score == 12 for s in run.students)
+
+
+@pytest.mark.slow
 def test_benchmark_runs_on_a_tiny_class(capsys):
     """benchmarks/grade_class.py end to end with 3 submissions (correct, partly wrong, hostile) and one
     honest submission graded both ways; figures are printed, not asserted."""

@@ -140,28 +140,38 @@ def trusted_grade(job: dict) -> dict:
                 "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _grade_in_pool(todo: list, jobs: int, bar) -> list:
+def _pool_context():
+    """``fork`` on Linux: a grading process then starts with NumPy, nbformat and the checker that this
+    process has already imported, where ``spawn`` imports them again in every one (1.5 to 2 s each).
+    Elsewhere (macOS, where forking a process that has used system frameworks is unsafe; Windows) ``spawn``."""
+    return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+
+
+def _grade_in_pool(todo: list, jobs: int, progress_bar) -> list:
     """Phase 1 over a process pool. Should a grading process die (it never runs learner code, but
     if it did), the pool breaks and every pending job fails with it: those jobs are graded again,
-    each in a pool of its own, so only the culprit is lost."""
+    each in a pool of its own, so only the culprit is lost.
+
+    ``progress_bar()`` makes the bar only once the pool's processes exist: the bar's monitor thread
+    must not be running when they are forked."""
     outcomes, broken = [], []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(trusted_grade, job): job for job in todo}
-        for future in as_completed(futures):
-            try:
-                outcomes.append(future.result())
+    with ProcessPoolExecutor(jobs, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(trusted_grade, job): job for job in todo}  # every process is started here
+        with progress_bar() as bar:
+            for future in as_completed(futures):
+                try:
+                    outcomes.append(future.result())
+                    bar.update()
+                except BrokenProcessPool:
+                    broken.append(futures[future])
+            for job in broken:  # fresh interpreters: the bar's thread is running now
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool_of_one:
+                    try:
+                        outcomes.append(pool_of_one.submit(trusted_grade, job).result())
+                    except BrokenProcessPool:
+                        outcomes.append({"student": job["student"], "status": "failed", "seconds": 0.0,
+                                         "error": "the grading process died (nothing was written for this student)"})
                 bar.update()
-            except BrokenProcessPool:
-                broken.append(futures[future])
-    for job in broken:
-        with ProcessPoolExecutor(1, mp_context=context) as pool:
-            try:
-                outcomes.append(pool.submit(trusted_grade, job).result())
-            except BrokenProcessPool:
-                outcomes.append({"student": job["student"], "status": "failed", "seconds": 0.0,
-                                 "error": "the grading process died (nothing was written for this student)"})
-        bar.update()
     return outcomes
 
 
@@ -334,17 +344,19 @@ def grade_assignment(assignment: str, course_root: Path | None = None, *, submis
 
     started = time.perf_counter()
     run.jobs = min(run.jobs, max(1, len(todo)))
-    with tqdm(total=len(todo), desc=f"grading {assignment}", unit="notebook", disable=not progress or not todo,
-              file=sys.stderr) as bar:
-        if cluster and todo:
-            outcomes = _grade_on_cluster(cluster, todo, bar, run)
-        elif run.jobs == 1:
-            outcomes = []
-            for job in todo:
-                outcomes.append(trusted_grade(job))
-                bar.update()
-        else:
-            outcomes = _grade_in_pool(todo, run.jobs, bar)
+    progress_bar = functools.partial(tqdm, total=len(todo), desc=f"grading {assignment}", unit="notebook",
+                                     disable=not progress or not todo, file=sys.stderr)
+    if run.jobs > 1 and not cluster:
+        outcomes = _grade_in_pool(todo, run.jobs, progress_bar)
+    else:
+        with progress_bar() as bar:
+            if cluster and todo:
+                outcomes = _grade_on_cluster(cluster, todo, bar, run)
+            else:
+                outcomes = []
+                for job in todo:
+                    outcomes.append(trusted_grade(job))
+                    bar.update()
     for outcome in outcomes:
         results[outcome["student"]] = StudentResult(outcome["student"], outcome["status"], outcome["seconds"],
                                                     outcome.get("auto_score"), events=outcome.get("events", []),
