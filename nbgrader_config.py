@@ -54,6 +54,15 @@ try:
     from checker.grading.preprocessors import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 
     c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)  # grade cells as the source declares them
+    # Formulas offline: nbgrader's formgrade and feedback pages load MathJax from a CDN; the course's
+    # base/mathjax.html.j2 (checker/grading/page_templates) loads the copy jupyter-server-mathjax serves.
+    import checker.grading as _grading
+    import nbgrader as _nbgrader
+
+    c.HTMLExporter.extra_template_basedirs = [
+        _os.path.join(_os.path.dirname(_nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+        _os.path.join(_os.path.dirname(_grading.__file__), "page_templates"),
+    ]
 except ImportError as _missing:  # nbgrader from an environment without the course's checker: refuse, never Execute
     from nbgrader.preprocessors import NbGraderPreprocessor
 
