@@ -1,5 +1,6 @@
 """Properties of a network constructor's own parameters (``ResNet(...)`` before the checker
-replaces them): keys and shapes, zero biases, He's standard deviation, one network per seed.
+replaces them): keys and shapes and zero biases (as ``nn.initial`` judges them), He's standard
+deviation, one network per seed.
 
 The random draws are the learner's (any order, any generator), so the weights are judged by their
 statistics: every weight divided by the standard deviation it should have, pooled over the
@@ -9,55 +10,11 @@ network, must have mean 0 and standard deviation 1 within six standard errors.
 import numpy as np
 
 from checker.spec import Property
-
-
-class Unchecked:
-    """An output compared by properties only: equal to anything, so that the value comparison
-    passes it by (the constructor's random draws differ from the reference's)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = None
-
-    def __repr__(self):
-        return "(the constructor's parameters: checked by their properties)"
-
-
-def _built(parts, which="first"):
-    initial = parts["initial"]
-    initial = initial.value if isinstance(initial, Unchecked) else initial
-    return initial[which] if isinstance(initial, dict) and isinstance(initial.get(which), dict) else None
+from checker.topics.nn.initial import built, keys_and_shapes, zero_biases
 
 
 def _init(case):
     return case.args[0]
-
-
-def keys_and_shapes(got, expected, case, call):
-    mine, reference = _built(got), _built(expected)
-    if mine is None:
-        return "self.params is not a dict of arrays", "self.params 不是由数组组成的字典"
-    missing, extra = sorted(set(reference) - set(mine)), sorted(set(mine) - set(reference))
-    if missing or extra:
-        return (f"self.params has keys {sorted(mine)}: missing {missing}, unexpected {extra}",
-                f"self.params 的键是 {sorted(mine)}：缺少 {missing}，多出 {extra}")
-    for name, value in reference.items():
-        if np.shape(mine[name]) != np.shape(value):
-            return (f"self.params['{name}'] has shape {np.shape(mine[name])}, expected {np.shape(value)}",
-                    f"self.params['{name}'] 的形状是 {np.shape(mine[name])}，应当是 {np.shape(value)}")
-    return None
-
-
-def zero_biases(got, expected, case, call):
-    for name, value in (_built(got) or {}).items():
-        if name.startswith("b") and np.any(np.asarray(value) != 0):
-            return (f"{name} has {int(np.count_nonzero(value))} non-zero entries of {np.size(value)}; biases start at 0",
-                    f"{name} 有 {int(np.count_nonzero(value))} 个非零元素（共 {np.size(value)} 个）；偏置的初值应为 0")
-    return None
 
 
 def _fan_in(name, shape):
@@ -65,7 +22,7 @@ def _fan_in(name, shape):
 
 
 def weight_statistics(got, expected, case, call):
-    mine, scale = _built(got) or {}, _init(case).get("weight_scale")
+    mine, scale = built(got) or {}, _init(case).get("weight_scale")
     rule = f"weight_scale = {scale}" if scale is not None else "He: sqrt(2 / fan_in)"
     standardized = []
     for name, value in mine.items():
@@ -88,7 +45,7 @@ def weight_statistics(got, expected, case, call):
 
 
 def same_for_a_seed(got, expected, case, call):
-    first, again = _built(got), _built(got, "again")
+    first, again = built(got), built(got, "again")
     if first is None or again is None or set(first) != set(again):
         return None
     differ = [name for name in first if np.shape(first[name]) != np.shape(again[name])

@@ -14,9 +14,10 @@ from checker import adapters
 from checker.reference.resnet import ResNet, _features_backward, _features_forward, _softmax_loss
 from checker.spec import Case, Gradient, KnownMistake, Property, Task
 from checker.topics.layer_cases import redraw_where
+from checker.topics.nn.initial import Unchecked
 from checker.topics.nn.losses import labels
 from checker.topics.nn.networks import NET_HINTS
-from checker.topics.resnet.initial import INIT_PROPERTIES, Unchecked
+from checker.topics.resnet.initial import INIT_PROPERTIES
 
 # label, N, input_dim, num_filters, num_blocks, num_classes, residual, reg, weight_scale
 NETWORKS = [

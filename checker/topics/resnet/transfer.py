@@ -15,7 +15,7 @@ import numpy as np
 from checker import adapters
 from checker.reference.resnet import ResNet, _features_forward, _train_new_head
 from checker.spec import Case, Property, Task
-from checker.topics.resnet.initial import Unchecked
+from checker.topics.nn.initial import Unchecked
 
 HEAD = ("W_out", "b_out")
 SLACK = 0.15  # how far below the reference head's accuracy a head may stay
