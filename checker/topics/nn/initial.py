@@ -59,15 +59,24 @@ def zero_biases(got, expected, case, call):
     return None
 
 
+def off_standard_normal(z):
+    """``(n, mean, std, bound)`` of the pooled standardized weights ``z`` when their mean is not 0 or
+    their standard deviation not 1 within six standard errors (``bound`` is the latter's); else None."""
+    n, mean, spread = z.size, float(z.mean()), float(z.std())
+    bound = 6 / np.sqrt(2 * n)
+    if abs(mean) > 6 / np.sqrt(n) or abs(spread - 1) > bound:
+        return n, mean, spread, bound
+    return None
+
+
 def weight_scale(got, expected, case, call):
     scale = case.args[0]["weight_scale"]
     weights = [np.asarray(v, dtype=np.float64).ravel() for k, v in sorted((built(got) or {}).items()) if k.startswith("W")]
     if not weights:
         return None
-    z = np.concatenate(weights) / scale
-    n, mean, spread = z.size, float(z.mean()), float(z.std())
-    bound = 6 / np.sqrt(2 * n)
-    if abs(mean) > 6 / np.sqrt(n) or abs(spread - 1) > bound:
+    off = off_standard_normal(np.concatenate(weights) / scale)
+    if off:
+        n, mean, spread, bound = off
         return (f"the {n} weights divided by weight_scale = {scale:g} have mean {mean:.3g} and standard deviation "
                 f"{spread:.3g}; expected 0 and 1 (within {bound:.2g}): draw weight_scale * np.random.randn(fan_in, fan_out)",
                 f"{n} 个权重除以 weight_scale = {scale:g} 之后，均值为 {mean:.3g}、标准差为 {spread:.3g}；应当是 0 和 1"

@@ -10,7 +10,7 @@ network, must have mean 0 and standard deviation 1 within six standard errors.
 import numpy as np
 
 from checker.spec import Property
-from checker.topics.nn.initial import built, keys_and_shapes, zero_biases
+from checker.topics.nn.initial import built, keys_and_shapes, off_standard_normal, zero_biases
 
 
 def _init(case):
@@ -33,14 +33,13 @@ def weight_statistics(got, expected, case, call):
         standardized.append(value.ravel() / std)
     if not standardized:
         return None
-    z = np.concatenate(standardized)
-    n = z.size
-    mean, spread = float(z.mean()), float(z.std())
-    if abs(mean) > 6 / np.sqrt(n) or abs(spread - 1) > 6 / np.sqrt(2 * n):
+    off = off_standard_normal(np.concatenate(standardized))
+    if off:
+        n, mean, spread, bound = off
         return (f"the weights divided by the std they should have ({rule}) have mean {mean:.3g} and std "
-                f"{spread:.3g} over {n} weights; expected 0 and 1 (within {6 / np.sqrt(2 * n):.2g})",
+                f"{spread:.3g} over {n} weights; expected 0 and 1 (within {bound:.2g})",
                 f"权重除以它们应有的标准差（{rule}）之后，在 {n} 个权重上的均值是 {mean:.3g}、标准差是 {spread:.3g}；"
-                f"应当是 0 和 1（误差在 {6 / np.sqrt(2 * n):.2g} 以内）")
+                f"应当是 0 和 1（误差在 {bound:.2g} 以内）")
     return None
 
 
