@@ -213,8 +213,9 @@ def normalization_calls(fn, xs, modes, gamma, beta, bn_param):
     """Run a batch-norm forward ``fn(x, gamma, beta, bn_param) -> (out, cache)`` once per batch
     ``xs[t]`` with ``bn_param["mode"] = modes[t]``, carrying the same ``bn_param`` from call to call
     as a training loop does. Returns ``(outs, running_mean, running_var)``: the outputs stacked
-    ``(T, N, D)`` and the running statistics ``bn_param`` holds after the last call (zeros of shape
-    ``(D,)`` where a key was never written, as the convention says for absent ones)."""
+    (``(T, N, D)``, or ``(T, N, C, H, W)`` for spatial batch norm) and the running statistics
+    ``bn_param`` holds after the last call (zeros of gamma's shape, ``(D,)`` or ``(C,)``, where a key
+    was never written, as the convention says for absent ones)."""
     outs = []
     for x, mode in zip(xs, modes):
         bn_param["mode"] = str(mode)
@@ -223,8 +224,7 @@ def normalization_calls(fn, xs, modes, gamma, beta, bn_param):
         if out.shape != np.shape(x):
             raise TypeError(f"out must have x's shape {np.shape(x)}, got {out.shape}")
         outs.append(out)
-    D = np.shape(xs)[-1]
-    running = [np.asarray(bn_param.get(key, np.zeros(D))) for key in ("running_mean", "running_var")]
+    running = [np.asarray(bn_param.get(key, np.zeros(np.shape(gamma)))) for key in ("running_mean", "running_var")]
     return np.stack(outs), running[0], running[1]
 
 
@@ -247,19 +247,3 @@ def normalized_network(cls, init, params, X, y, X_test, train_calls=2):
     loss, grads = first
     return loss, grads, net.loss(X_test)
 
-
-def channel_normalization_calls(fn, xs, modes, gamma, beta, bn_param):
-    """``normalization_calls`` for image batches: ``xs[t]`` is ``(N, C, H, W)`` and the statistics are
-    per channel, so running statistics never written default to zeros of gamma's shape ``(C,)``.
-    Returns ``(outs (T, N, C, H, W), running_mean, running_var)``."""
-    outs = []
-    for x, mode in zip(xs, modes):
-        bn_param["mode"] = str(mode)
-        result = _forward(fn, x, gamma, beta, bn_param)
-        out = np.asarray(result[0])
-        if out.shape != np.shape(x):
-            raise TypeError(f"out must have x's shape {np.shape(x)}, got {out.shape}")
-        outs.append(out)
-    C = np.shape(gamma)[0]
-    running = [np.asarray(bn_param.get(key, np.zeros(C))) for key in ("running_mean", "running_var")]
-    return np.stack(outs), running[0], running[1]

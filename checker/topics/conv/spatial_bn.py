@@ -2,7 +2,7 @@
 
 Batch norm for images: one mean and one (biased) variance per channel, over ``N``, ``H`` and ``W``,
 ``gamma``, ``beta`` and the running statistics of shape ``(C,)``. The forward runs on successive
-batches with one ``bn_param`` carried along (``adapters.channel_normalization_calls``), so that the
+batches with one ``bn_param`` carried along (``adapters.normalization_calls``), so that the
 running averages and test mode are checked too. The cases keep ``C``, ``H`` and ``W`` different,
 so that statistics over the wrong axes, or a reshape that mixes channels and positions, change the
 values. The backward's known mistakes are written against the reference cache
@@ -213,7 +213,7 @@ SPATIAL_BACKWARD_HINTS = {
 
 TASKS = [
     forward_task("conv.spatial_batchnorm_forward", spatial_forward_cases, outputs=("out", "running_mean", "running_var"),
-                 adapter=adapters.channel_normalization_calls, in_out=("bn_param",), mistakes=SPATIAL_FORWARD_MISTAKES,
+                 adapter=adapters.normalization_calls, in_out=("bn_param",), mistakes=SPATIAL_FORWARD_MISTAKES,
                  hints=SPATIAL_FORWARD_HINTS),
     backward_task("conv.spatial_batchnorm_backward", spatial_backward_cases, ("dx", "dgamma", "dbeta"),
                   mistakes=SPATIAL_BACKWARD_MISTAKES, hints=SPATIAL_BACKWARD_HINTS, in_out=("bn_param",)),
