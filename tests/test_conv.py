@@ -12,6 +12,7 @@ Learner functions here are deliberately NOT named like the tasks' forwards (``co
 a backward is paired with its forward explicitly (``forward=``), or gets the reference forward.
 """
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -1274,3 +1275,15 @@ def test_source_notebook_gets_full_marks_from_the_trusted_grader(tmp_path):
     failed = {gid: (t.codes, t.text) for gid, t in grade.tasks.items() if not t.passed}
     assert not failed, failed
     assert len(grade.tasks) == 11 and grade.score == grade.max_score > 0
+
+
+def test_fast_layers_scratch_buffers_are_per_thread():
+    """Two gradings in the threads of one Dask worker run the reference's fast layers at once: the
+    columns one writes must not be the buffer the other reads."""
+    mine = ref._scratch("columns", (6, 5), np.float64)
+    assert ref._scratch("columns", (6, 5), np.float64) is mine, "reused within a thread"
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(ref._scratch("columns", (6, 5), np.float64)))
+    worker.start()
+    worker.join()
+    assert theirs[0] is not mine
