@@ -63,27 +63,27 @@ def worker_matplotlib_data() -> Path | None:
     return readable_folder(data, "matplotlib's data folder") if data.is_dir() else None
 
 
-def readable_folder(datasets_dir: Path, what: str) -> Path:
-    """``datasets_dir`` itself when a worker dropped to ``nobody`` can read it, else a readable copy."""
-    datasets_dir = Path(datasets_dir).resolve()
-    if os.getuid() != 0 or not datasets_dir.exists() or readable_by_others(datasets_dir):
-        return datasets_dir  # not root: the worker keeps this user, who can read the course
-    copy = _COPIES.get(datasets_dir)
+def readable_folder(folder: Path, what: str) -> Path:
+    """``folder`` itself when a worker dropped to ``nobody`` can read it, else a readable copy."""
+    folder = Path(folder).resolve()
+    if os.getuid() != 0 or not folder.exists() or readable_by_others(folder):
+        return folder  # not root: the worker keeps this user, who can read the course
+    copy = _COPIES.get(folder)
     if copy is not None and copy.is_dir():
         return copy
-    copy = Path(tempfile.mkdtemp(prefix="course-datasets-"))
+    copy = Path(tempfile.mkdtemp(prefix="course-readable-"))
     atexit.register(shutil.rmtree, copy, True)
-    for source in sorted(datasets_dir.rglob("*")):
-        target = copy / source.relative_to(datasets_dir)
+    for source in sorted(folder.rglob("*")):
+        target = copy / source.relative_to(folder)
         if source.is_dir():
             target.mkdir()
         elif source.is_file():
             _place(source, target)
-    for folder in (copy, *(p for p in copy.rglob("*") if p.is_dir())):
-        folder.chmod(0o755)
+    for directory in (copy, *(p for p in copy.rglob("*") if p.is_dir())):
+        directory.chmod(0o755)
     if not readable_by_others(copy):
-        raise OSError(f"{what} {datasets_dir} is private to its owner, and so is the "
+        raise OSError(f"{what} {folder} is private to its owner, and so is the "
                       f"temporary folder {copy.parent} where a readable copy was to go: set TMPDIR to a folder "
                       "every user may enter (such as /tmp)")
-    _COPIES[datasets_dir] = copy
+    _COPIES[folder] = copy
     return copy

@@ -172,14 +172,8 @@ class Worker:
             self.warm = False
             return None
 
-    def _stderr_tail(self, n: int = 1500) -> str:
-        try:
-            with open(self._stderr_path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - n))
-                return f.read().decode("utf-8", "replace").strip() or "(nothing)"
-        except (OSError, AttributeError, TypeError):
-            return "(unavailable)"
+    def _stderr_tail(self) -> str:
+        return warm.file_tail(getattr(self, "_stderr_path", None))
 
     @property
     def alive(self) -> bool:

@@ -34,6 +34,18 @@ def warm_enabled() -> bool:
     return os.environ.get("COURSE_GRADING_COLD", "") in ("", "0")
 
 
+def file_tail(path, n: int = 1500) -> str:
+    """The last ``n`` bytes of a process's stderr file as text: "(nothing)" when it is empty,
+    "(unavailable)" when there is no such file."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - n))
+            return f.read().decode("utf-8", "replace").strip() or "(nothing)"
+    except (OSError, TypeError):
+        return "(unavailable)"
+
+
 class ForkServer:
     """The fork server process and the socket to it (one per trusted process, see ``shared``)."""
 
@@ -87,14 +99,8 @@ class ForkServer:
                 continue
             return message
 
-    def _stderr_tail(self, n: int = 1500) -> str:
-        try:
-            with open(self._stderr_path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - n))
-                return f.read().decode("utf-8", "replace").strip() or "(nothing)"
-        except OSError:
-            return "(unavailable)"
+    def _stderr_tail(self) -> str:
+        return file_tail(self._stderr_path)
 
     @property
     def alive(self) -> bool:
