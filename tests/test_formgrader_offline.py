@@ -12,11 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
 import sys
-import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -25,7 +22,8 @@ from nbgrader.api import Gradebook
 
 from checker.cli import main as course
 from checker.course import PROJECT_ROOT
-from test_browser_widgets import ARTIFACTS, CHROMIUM, _free_port, sync_playwright  # noqa: F401 (a fixture)
+from jupyter_servers import free_port, running
+from test_browser_widgets import ARTIFACTS, CHROMIUM, sync_playwright  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -50,34 +48,15 @@ def graded_course(tmp_path):
 @pytest.fixture
 def formgrader(graded_course, tmp_path):
     root, submission_id = graded_course
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     command = [str(BIN / "jupyter"), "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
                f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"]
     if os.geteuid() == 0:
         command.append("--allow-root")
     env = dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
-    log = open(tmp_path / "server.log", "w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    log.flush()
-                    raise RuntimeError("the server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-                time.sleep(0.3)
+    with running(command, url=base, token=token, cwd=root, env=env, log_path=tmp_path / "server.log"):
         yield f"{base}/formgrader/submissions/{submission_id}/?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_the_grading_page_typesets_formulas_without_the_internet(sync_playwright, formgrader):  # noqa: F811
