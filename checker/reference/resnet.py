@@ -25,6 +25,7 @@ convolutions are notebook 09's fast layers (``checker.reference.conv``), caches
 import numpy as np
 
 from checker.reference.conv import _conv_backward_fast, _conv_forward_fast
+from checker.reference.nn import _softmax_loss
 
 
 # --------------------------------------------------------------------------- helpers
@@ -200,15 +201,6 @@ def _features_backward(dfeatures, caches, grads):
         dh, block_grads = _basic_backward(dh, blocks[i - 1])
         grads.update({f"B{i}_{k}": v for k, v in block_grads.items()})
     _, grads["W0"], grads["b0"] = _conv_backward_fast(dh * (a0 > 0), stem)
-
-
-def _softmax_loss(scores, y):
-    N = scores.shape[0]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    dscores = np.exp(log_p)
-    dscores[np.arange(N), y] -= 1.0
-    return float(-log_p[np.arange(N), y].mean()), dscores / N
 
 
 class ResNet:
