@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time the local pool, --cluster local:JOBS and plain nbgrader per submission of "
                              "these assignments (default with no names: 00_warmup 05_nn), and the worker start, "
                              "cold and warm")
-    parser.add_argument("--side-count", type=int, default=6, help="honest submissions per assignment for --side-by-side")
+    parser.add_argument("--side-count", type=int, default=16,
+                        help="honest submissions per assignment for --side-by-side (course grade has a fixed start-up cost of a few "
+                             "seconds, spread over the class)")
     args = parser.parse_args(argv)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="grade-class-"))
