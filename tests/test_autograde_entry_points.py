@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from checker.grading.secret import grading_seed
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 from grade_class import FAKE_EQUAL_CENTER, with_cell, with_function  # noqa: E402
+from jupyter_servers import free_port, running  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -84,12 +83,6 @@ def test_nbgrader_autograde_grades_through_the_trusted_grader(tampered):
     autograded_as_trusted(root, planted, trusted_score)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _request(url: str, token: str, method: str = "GET", timeout: float = 300):
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
                                      headers={"Authorization": f"token {token}"})
@@ -97,26 +90,15 @@ def _request(url: str, token: str, method: str = "GET", timeout: float = 300):
         return response.read().decode()
 
 
-def test_the_formgrader_autograde_button_grades_through_the_trusted_grader(tampered):
+def test_the_formgrader_autograde_button_grades_through_the_trusted_grader(tampered, tmp_path):
     root, planted, trusted_score = tampered
-    port, token = _free_port(), "entry-points-test"
-    server = subprocess.Popen([str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", f"--port={port}",
-                               f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
-                              cwd=root, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port, token = free_port(), "entry-points-test"
+    command = [str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
+               f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"]
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                _request(f"{base}/api/status", token, timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode()[-3000:]
-                time.sleep(0.5)
+    with running(command, url=base, token=token, cwd=root, env=environment(), log_path=tmp_path / "server.log"):
         # what the formgrader's Autograde button sends (nbgrader's manage_submissions page)
         answer = json.loads(_request(f"{base}/formgrader/api/submission/{A}/mallory/autograde", token, "POST"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert answer["success"], answer.get("error") or answer.get("log")
     autograded_as_trusted(root, planted, trusted_score)
 

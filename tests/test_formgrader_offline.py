@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 A = "00_warmup"
 BIN = Path(sys.executable).parent
+TYPESET = "document.querySelectorAll('.MathJax_CHTML, .MathJax, .MathJax_SVG').length"  # formulas MathJax has rendered
 
 
 @pytest.fixture
@@ -77,9 +78,8 @@ def test_the_grading_page_typesets_formulas_without_the_internet(sync_playwright
             page = browser.new_page()
             page.route("**/*", offline)
             page.goto(formgrader)
-            page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML, .MathJax, .MathJax_SVG').length > 0",
-                                   timeout=60_000)
-            typeset = page.evaluate("() => document.querySelectorAll('.MathJax_CHTML, .MathJax, .MathJax_SVG').length")
+            page.wait_for_function(f"() => {TYPESET} > 0", timeout=60_000)
+            typeset = page.evaluate(f"() => {TYPESET}")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "formgrader_offline.png"), full_page=False)
         finally:
